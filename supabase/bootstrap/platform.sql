@@ -15,6 +15,8 @@
 do $bootstrap$
 declare
   regime text := coalesce(nullif(current_setting('bootstrap.grant_regime', true), ''), 'explicit');
+  role_name text;
+  role_attributes text;
 begin
   if regime not in ('legacy', 'explicit') then
     raise exception 'bootstrap.grant_regime must be legacy or explicit, got %', regime;
@@ -27,20 +29,24 @@ begin
   end if;
 
   -- The API roles, with the attributes Supabase gives them. Roles are cluster-wide, so another
-  -- database on the same server may have created them already.
-  if not exists (select 1 from pg_roles where rolname = 'anon') then
-    create role anon nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin noinherit;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'service_role') then
-    create role service_role nologin noinherit bypassrls;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'authenticator') then
-    -- PostgREST logs in as authenticator and switches to one of the API roles per request.
-    create role authenticator login noinherit;
-  end if;
+  -- database on the same server may have created them already, perhaps at this very moment.
+  for role_name, role_attributes in
+    select * from (values
+      ('anon', 'nologin noinherit'),
+      ('authenticated', 'nologin noinherit'),
+      ('service_role', 'nologin noinherit bypassrls'),
+      -- PostgREST logs in as authenticator and switches to one of the API roles per request.
+      ('authenticator', 'login noinherit')
+    ) as platform_roles(role_name, role_attributes)
+  loop
+    if not exists (select 1 from pg_roles where rolname = role_name) then
+      begin
+        execute format('create role %I %s', role_name, role_attributes);
+      exception when duplicate_object or unique_violation then
+        null; -- created concurrently by another bootstrap
+      end;
+    end if;
+  end loop;
   grant anon, authenticated, service_role to authenticator;
 
   create schema if not exists auth;
