@@ -1,0 +1,119 @@
+// Evaluation core: evaluations per second on one thread in Node and in Deno over distinct subjects,
+// and the SQL twin of the rule over as many subjects in PostgreSQL.
+import path from "node:path";
+import type { BenchContext, BenchGroup } from "../lib/context.ts";
+import { createBenchDatabase, pushMigrations } from "../lib/databases.ts";
+import { BENCH_DIR, DENO_BIN, runToCompletion } from "../lib/processes.ts";
+import { repeat } from "../lib/stats.ts";
+
+const SCRIPT = path.join(BENCH_DIR, "scripts", "evaluate-core.ts");
+
+interface CoreRun {
+  core: number[];
+  native: number[];
+  coreOnShare: number;
+  nativeOnShare: number;
+}
+
+async function runCore(runtime: "node" | "deno", context: BenchContext): Promise<CoreRun> {
+  const args = [String(context.settings.runs), String(context.settings.subjects)];
+  const stdout =
+    runtime === "node"
+      ? await runToCompletion(process.execPath, ["--import", "tsx", SCRIPT, ...args])
+      : await runToCompletion(DENO_BIN, ["run", "--quiet", SCRIPT, ...args]);
+  const run = JSON.parse(stdout.trim().split("\n").pop()!) as CoreRun;
+  if (run.coreOnShare !== run.nativeOnShare) {
+    throw new Error(`${runtime}: the core put ${run.coreOnShare} of subjects on, node:crypto ${run.nativeOnShare}: the core's SHA-256 is wrong`);
+  }
+  return run;
+}
+
+export const evaluationCore: BenchGroup = {
+  title: "Evaluation core",
+  async run(context) {
+    const { book, settings } = context;
+    const subjects = settings.subjects.toLocaleString("en-US");
+    const runs: Partial<Record<"node" | "deno", CoreRun>> = {};
+    for (const runtime of ["node", "deno"] as const) {
+      context.log(`evaluation core in ${runtime}`);
+      const run = await runCore(runtime, context);
+      runs[runtime] = run;
+      book.add({
+        id: `core.${runtime}.native`,
+        label: `${runtime}: bucket with node:crypto SHA-256 (reference), ${subjects} subjects`,
+        unit: "evals/s",
+        samples: run.native,
+      });
+      book.add({
+        id: `core.${runtime}.evaluate`,
+        label: `${runtime}: evaluateFlag (pure-TS SHA-256), ${subjects} subjects`,
+        unit: "evals/s",
+        samples: run.core,
+        baselineId: `core.${runtime}.native`,
+      });
+    }
+
+    context.log("SQL rule in PostgreSQL");
+    const database = await createBenchDatabase("sqlrule");
+    try {
+      await pushMigrations(database.url);
+      await database.sql`update public.feature_flags set enabled = true, rollout_percentage = 5 where key = 'DLQ_ENABLED'`;
+      const subjectCount = settings.subjects;
+      let onCount = 0;
+      const timeQuery = async (query: () => Promise<number>) =>
+        repeat(settings.runs, async () => {
+          const started = performance.now();
+          onCount = await query();
+          return subjectCount / ((performance.now() - started) / 1000);
+        });
+      const countOn = async (query: Promise<{ on_count: number }[]>) => (await query)[0]!.on_count;
+      const last = subjectCount - 1;
+      // Reference: the same rule written inline in the query, with no function call per subject.
+      const inlineRates = await timeQuery(() =>
+        countOn(database.sql`
+          select count(*) filter (where ((get_byte(d, 0)::bigint << 24) | (get_byte(d, 1)::bigint << 16)
+                                        | (get_byte(d, 2)::bigint << 8) | get_byte(d, 3)::bigint) % 10000 < 500)::int as on_count
+          from (select sha256(convert_to('DLQ_ENABLED:tenant-' || g, 'UTF8')) as d from generate_series(0, ${last}::int) g) hashed`),
+      );
+      const inlineOn = onCount;
+      const bucketRates = await timeQuery(() =>
+        countOn(database.sql`
+          select count(*) filter (where public.flag_bucket('DLQ_ENABLED', 'tenant-' || g) < 500)::int as on_count
+          from generate_series(0, ${last}::int) g`),
+      );
+      const bucketOn = onCount;
+      const enabledRates = await timeQuery(() =>
+        countOn(database.sql`
+          select count(*) filter (where public.flag_enabled('DLQ_ENABLED', 'tenant-' || g))::int as on_count
+          from generate_series(0, ${last}::int) g`),
+      );
+      const expectedOn = Math.round((runs.node?.coreOnShare ?? 0) * subjectCount);
+      if (new Set([inlineOn, bucketOn, onCount, expectedOn]).size !== 1) {
+        throw new Error(`subjects on at 5 %: inline SQL ${inlineOn}, flag_bucket ${bucketOn}, flag_enabled ${onCount}, TypeScript core ${expectedOn}: the rules disagree`);
+      }
+      book.add({
+        id: "core.sql.inline",
+        label: `PostgreSQL: the rule inline in one query (reference, no function call), ${subjects} subjects`,
+        unit: "evals/s",
+        samples: inlineRates,
+      });
+      book.add({
+        id: "core.sql.bucket",
+        label: `PostgreSQL: flag_bucket(), ${subjects} subjects in one query`,
+        unit: "evals/s",
+        samples: bucketRates,
+        baselineId: "core.sql.inline",
+        note: `same ${expectedOn.toLocaleString("en-US")} subjects on at 5 % as the TypeScript core`,
+      });
+      book.add({
+        id: "core.sql.enabled",
+        label: `PostgreSQL: flag_enabled() (reads feature_flags per call), ${subjects} subjects in one query`,
+        unit: "evals/s",
+        samples: enabledRates,
+        baselineId: "core.sql.inline",
+      });
+    } finally {
+      await database.drop();
+    }
+  },
+};

@@ -1,0 +1,97 @@
+// `npm run bench`: every measurement group in one go on this machine, then bench/RESULTS.md,
+// bench/results.json and the README's "Benchmarks" table. Not part of `npm test`.
+//
+//   npm run bench                          every group
+//   npm run bench -- --only core,http      the groups whose id starts with one of these (a partial
+//                                          run still rewrites RESULTS.md: use it while developing)
+//
+// Every process and database the run makes is stopped or dropped at the end, also on failure or
+// Ctrl-C. A group that cannot run records "not measured: <reason>" rows instead of figures.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { DEFAULT_SETTINGS, type BenchContext, type BenchGroup } from "./lib/context.ts";
+import { dropAllDatabases, serverVersion } from "./lib/databases.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { stopAllProcesses } from "./lib/processes.ts";
+import { writeReport } from "./lib/report.ts";
+import { ResultBook } from "./lib/results.ts";
+import { ensureServer, stopServerIfStarted } from "./lib/server.ts";
+import { evaluationCore } from "./groups/evaluation-core.ts";
+import { httpLookups } from "./groups/http-lookups.ts";
+import { databaseAtScale } from "./groups/database-at-scale.ts";
+
+interface RegisteredGroup {
+  id: string;
+  group: BenchGroup;
+}
+
+const GROUPS: RegisteredGroup[] = [
+  { id: "core", group: evaluationCore },
+  { id: "http", group: httpLookups },
+  { id: "db", group: databaseAtScale },
+];
+
+function selectedGroups(argv: string[]): RegisteredGroup[] {
+  const index = argv.indexOf("--only");
+  if (index < 0) return GROUPS;
+  const wanted = (argv[index + 1] ?? "").split(",").filter(Boolean);
+  const chosen = GROUPS.filter((g) => wanted.some((w) => g.id.startsWith(w)));
+  if (chosen.length === 0) throw new Error(`--only ${wanted.join(",")} matches none of ${GROUPS.map((g) => g.id).join(", ")}`);
+  return chosen;
+}
+
+async function cleanUp(): Promise<void> {
+  await stopAllProcesses();
+  await dropAllDatabases();
+  await stopServerIfStarted();
+}
+
+async function main(): Promise<void> {
+  const groups = selectedGroups(process.argv.slice(2));
+  const startedAt = new Date();
+  const started = performance.now();
+  const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+  process.once("SIGINT", () => {
+    log("interrupted: stopping processes, dropping databases");
+    void cleanUp().finally(() => process.exit(130));
+  });
+
+  await ensureServer(log);
+  const autocannonVersion = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("autocannon/package.json"), "utf8")) as { version: string }).version;
+  const machine = describeMachine(await serverVersion(), autocannonVersion);
+  const book = new ResultBook();
+  const context: BenchContext = { book, settings: DEFAULT_SETTINGS, log };
+  try {
+    for (const { group } of groups) {
+      book.startGroup(group.title);
+      log(`== ${group.title}`);
+      try {
+        await group.run(context);
+      } catch (error) {
+        const reason = (error as Error).message.split("\n")[0]!;
+        log(`${group.title} failed: ${(error as Error).stack ?? reason}`);
+        book.skip(`${group.title}.failed`, `${group.title}: the rest of this group`, `the group failed: ${reason}`);
+      }
+      await stopAllProcesses();
+    }
+  } finally {
+    await cleanUp();
+  }
+  const report = {
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (performance.now() - started) / 1000,
+    settings: DEFAULT_SETTINGS,
+    machine,
+    figures: book.figures,
+    notMeasured: book.notMeasured,
+  };
+  writeReport(report);
+  log(`wrote bench/RESULTS.md and bench/results.json (${book.figures.length} figures, ${book.notMeasured.length} not measured)`);
+  console.log(readFileSync(new URL("./RESULTS.md", import.meta.url), "utf8"));
+}
+
+main().catch(async (error) => {
+  console.error(error);
+  await cleanUp();
+  process.exit(1);
+});
