@@ -5,6 +5,22 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { pathToFileURL } from "node:url";
 
+/**
+ * createClient for code that only calls functions. supabase-js builds its realtime client even
+ * when unused, and on Node 20 (no global WebSocket) that throws unless a transport is given
+ * (`npm install ws` and pass it, if you use realtime). On Node 22+, Deno, Bun and browsers this is
+ * plain createClient(url, key).
+ */
+export function createFunctionsClient(supabaseUrl: string, key: string): SupabaseClient {
+  if (typeof globalThis.WebSocket !== "undefined") return createClient(supabaseUrl, key);
+  class RealtimeNotUsed {
+    constructor() {
+      throw new Error("realtime is not set up in this client: pass `realtime: { transport: ws }` to createClient");
+    }
+  }
+  return createClient(supabaseUrl, key, { realtime: { transport: RealtimeNotUsed as never } });
+}
+
 interface FlagAnswer {
   key: string;
   value: boolean;
@@ -43,7 +59,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const supabaseUrl = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
   const key = process.env.SUPABASE_PUBLISHABLE_KEY;
   if (!key) throw new Error("set SUPABASE_PUBLISHABLE_KEY (npm start prints it)");
-  const supabase = createClient(supabaseUrl, key);
+  const supabase = createFunctionsClient(supabaseUrl, key);
   const subject = process.argv[2] ?? "tenant-42";
   console.log(`DLQ_ENABLED for ${subject}:`, await isFlagOn(supabase, "DLQ_ENABLED", subject));
   console.log(await allFlags(supabase, subject));

@@ -78,7 +78,7 @@ export function readOverrides(env: Environment): Pick<FunctionConfig, "overrides
     }
     const parsed = parseOverride(raw);
     if (parsed.ok) overrides.set(key, parsed.value);
-    else invalidOverrides.push({ variable, error: parsed.error });
+    else invalidOverrides.push({ variable, error: `${variable}: ${parsed.error}` });
   }
   return { overrides, invalidOverrides };
 }
