@@ -91,7 +91,7 @@ describe("auth", () => {
   it("401 with a JSON body for no credentials, a wrong key, a forged or expired JWT", async () => {
     const forged = signUserJwt({ ...keys, jwtSecret: generateLocalKeys().jwtSecret }, { sub: "user-1" });
     const expired = signUserJwt(keys, { sub: "user-1", expiresInSeconds: -60 });
-    for (const headers of [{}, { apikey: "sb_publishable_wrong" }, { apikey: "sb_secret_wrong" }, { Authorization: `Bearer ${forged}` }, { Authorization: `Bearer ${expired}` }, { Authorization: "Bearer not.a.jwt" }]) {
+    for (const headers of <Record<string, string>[]>[{}, { apikey: "sb_publishable_wrong" }, { apikey: "sb_secret_wrong" }, { Authorization: `Bearer ${forged}` }, { Authorization: `Bearer ${expired}` }, { Authorization: "Bearer not.a.jwt" }]) {
       const { status, json } = await call("?subject=t", { headers });
       expect(status, JSON.stringify(headers)).toBe(401);
       expect(json.error.code).toBe("unauthorized");
