@@ -26,7 +26,8 @@ begin
       return 'pg_cron not available';
     end if;
     begin
-      create extension if not exists pg_cron;
+      -- The schema Supabase installs it in (its objects live in schema cron either way).
+      create extension if not exists pg_cron with schema pg_catalog;
     exception when others then
       raise notice 'pg_cron is available but could not be created in this database (%): the job watchdog is not scheduled. '
         'Enable pg_cron (Supabase: Integrations > Cron), then call select public.schedule_job_watchdog().', sqlerrm;
