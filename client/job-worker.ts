@@ -104,8 +104,13 @@ export function createJobWorker(sql: Sql, options: JobWorkerOptions): JobWorker 
     }
 
     if (lost !== undefined) return { kind: "lost", reason: lost };
+    // The database refused the completion or failure: ask it why (one more call, only then).
+    const whyLost = async (): Promise<JobRunOutcome> => {
+      const verdict = await heartbeatJob(sql, workerId, job, minIntervalMs);
+      return { kind: "lost", reason: verdict.owned ? "reclaimed" : verdict.reason };
+    };
     if (!handlerFailed) {
-      return (await completeJob(sql, workerId, job)) ? { kind: "completed" } : { kind: "lost", reason: "reclaimed" };
+      return (await completeJob(sql, workerId, job)) ? { kind: "completed" } : whyLost();
     }
     const message = handlerError instanceof Error ? handlerError.message : String(handlerError);
     const outcome = await failJob(sql, workerId, job, message, {
@@ -116,7 +121,7 @@ export function createJobWorker(sql: Sql, options: JobWorkerOptions): JobWorker 
         stack: handlerError instanceof Error ? handlerError.stack : undefined,
       },
     });
-    return outcome === "not_owned" ? { kind: "lost", reason: "reclaimed" } : { kind: "failed", outcome, error: handlerError };
+    return outcome === "not_owned" ? whyLost() : { kind: "failed", outcome, error: handlerError };
   }
 
   return {
