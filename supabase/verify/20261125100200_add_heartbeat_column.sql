@@ -26,3 +26,22 @@ do $$ begin
     raise exception 'index idx_qc_jobs_running_heartbeat is missing, invalid or not partial on running jobs';
   end if;
 end $$;
+
+-- check: qc_jobs keeps free space for heartbeat row versions (fillfactor at most 80)
+do $$ begin
+  if coalesce((select option_value::integer
+               from pg_options_to_table((select reloptions from pg_class where oid = 'public.qc_jobs'::regclass))
+               where option_name = 'fillfactor'), 100) > 80 then
+    raise exception 'qc_jobs fillfactor is above 80: heartbeat row versions will not fit on their page';
+  end if;
+end $$;
+
+-- check: idx_qc_jobs_running_heartbeat is keyed on coalesce(last_heartbeat_at, started_at) alone
+do $$ begin
+  if not exists (select 1 from pg_index i
+                 where i.indexrelid = to_regclass('public.idx_qc_jobs_running_heartbeat')
+                   and i.indnatts = 1
+                   and pg_get_indexdef(i.indexrelid) like '%COALESCE(last_heartbeat_at, started_at)%') then
+    raise exception 'idx_qc_jobs_running_heartbeat is not keyed on coalesce(last_heartbeat_at, started_at) alone';
+  end if;
+end $$;

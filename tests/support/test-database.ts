@@ -19,7 +19,8 @@ export interface TestDatabase {
 
 export const usingServer = Boolean(process.env.TEST_DATABASE_URL);
 
-function withDatabase(serverUrl: string, database: string): string {
+/** The server URL pointed at another database on the same server. */
+export function withDatabase(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   if (!url.searchParams.has("sslmode") && ["127.0.0.1", "localhost", "::1"].includes(url.hostname)) {

@@ -1,0 +1,117 @@
+// Typed calls to the worker RPCs in the database (supabase/migrations/20261125100610_*, 100700_*).
+// Thin on purpose: the rules (ownership, flags, dead-lettering) live in SQL, where every worker,
+// the watchdog and pg_cron share them. Uses postgres.js with the service_role connection
+// (SUPABASE_DB_URL); with supabase-js the same functions are `supabase.rpc(name, { ...args })`.
+import type { Sql } from "postgres";
+import { jobSubject } from "./job-subject.ts";
+
+export interface ClaimedJob<Payload = unknown> {
+  id: string;
+  jobType: string;
+  payload: Payload;
+  tenantId: string | null;
+  /** This claim's attempt number (1 on the first run); passed back so a later claim is told apart. */
+  attempt: number;
+  maxAttempts: number;
+  /** The feature-flag subject: tenantId, else id. */
+  subject: string;
+}
+
+/** Why a heartbeat wrote nothing or the job is no longer the worker's. */
+export type HeartbeatReason = "recorded" | "throttled" | "flag_off" | "reclaimed" | "cancelled" | "finished" | "gone";
+
+export interface HeartbeatResult {
+  /** false: stop working on the job, it is no longer this worker's. */
+  owned: boolean;
+  recorded: boolean;
+  reason: HeartbeatReason;
+}
+
+export type FailOutcome = "retry_scheduled" | "dead_lettered" | "failed" | "not_owned";
+
+export interface FailOptions {
+  /** false: fail for good now, whatever attempts are left (e.g. invalid payload). Default true. */
+  retryable?: boolean;
+  retryDelayMs?: number;
+  details?: Record<string, unknown>;
+}
+
+interface JobRow {
+  id: string;
+  job_type: string;
+  payload: unknown;
+  tenant_id: string | null;
+  attempts: number;
+  max_attempts: number;
+}
+
+function toClaimedJob<Payload>(row: JobRow): ClaimedJob<Payload> {
+  return {
+    id: row.id,
+    jobType: row.job_type,
+    payload: row.payload as Payload,
+    tenantId: row.tenant_id,
+    attempt: row.attempts,
+    maxAttempts: row.max_attempts,
+    subject: jobSubject(row),
+  };
+}
+
+export async function claimJobs<Payload = unknown>(
+  sql: Sql,
+  workerId: string,
+  options: { limit?: number; jobTypes?: string[] } = {},
+): Promise<ClaimedJob<Payload>[]> {
+  const rows = await sql<JobRow[]>`
+    select id, job_type, payload, tenant_id, attempts, max_attempts
+    from public.claim_jobs(${workerId}, ${options.limit ?? 1}, ${options.jobTypes ?? null}::text[])`;
+  return rows.map((row) => toClaimedJob<Payload>(row));
+}
+
+export async function heartbeatJob(
+  sql: Sql,
+  workerId: string,
+  job: Pick<ClaimedJob, "id" | "attempt">,
+  minIntervalMs: number,
+): Promise<HeartbeatResult> {
+  const [row] = await sql<HeartbeatResult[]>`
+    select owned, recorded, reason
+    from public.heartbeat_job(${job.id}, ${workerId}, ${job.attempt}, ${`${minIntervalMs} milliseconds`}::interval)`;
+  return row!;
+}
+
+export async function completeJob(sql: Sql, workerId: string, job: Pick<ClaimedJob, "id" | "attempt">): Promise<boolean> {
+  const [row] = await sql<{ completed: boolean }[]>`
+    select public.complete_job(${job.id}, ${workerId}, ${job.attempt}) as completed`;
+  return row!.completed;
+}
+
+export async function failJob(
+  sql: Sql,
+  workerId: string,
+  job: Pick<ClaimedJob, "id" | "attempt">,
+  errorMessage: string,
+  options: FailOptions = {},
+): Promise<FailOutcome> {
+  const [row] = await sql<{ outcome: FailOutcome }[]>`
+    select public.fail_job(
+      ${job.id}, ${workerId}, ${errorMessage}, ${sql.json((options.details ?? {}) as never)},
+      ${options.retryable ?? true}, ${`${options.retryDelayMs ?? 0} milliseconds`}::interval, ${job.attempt}
+    ) as outcome`;
+  return row!.outcome;
+}
+
+export interface ReclaimedJob {
+  job_id: string;
+  outcome: "requeued" | "dead_lettered" | "failed";
+  attempt: number;
+  worker_id: string | null;
+  last_seen_at: Date;
+}
+
+/** One watchdog pass (what pg_cron runs every minute). */
+export async function reclaimStaleJobs(sql: Sql, options: { staleAfterMs?: number; batchSize?: number } = {}): Promise<ReclaimedJob[]> {
+  return sql<ReclaimedJob[]>`
+    select job_id, outcome, attempt, worker_id, last_seen_at
+    from public.reclaim_stale_jobs(${`${options.staleAfterMs ?? 300_000} milliseconds`}::interval, ${options.batchSize ?? 500})`;
+}

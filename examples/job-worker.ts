@@ -1,0 +1,69 @@
+// A runnable worker: enqueues a few demo jobs, then claims and runs jobs until the queue is empty
+// (or Ctrl-C), with heartbeats, completion, retries and dead-lettering handled by the helper.
+//
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx examples/job-worker.ts
+//
+// DATABASE_URL is a service_role connection (on Supabase: the pooler URL from the dashboard, or
+// SUPABASE_DB_URL inside an edge function). EXAMPLE_ENQUEUE=0 skips the demo jobs.
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import postgres from "postgres";
+import { createJobWorker, NonRetryableJobError } from "../client/job-worker.ts";
+
+interface EmailJob {
+  to: string;
+  subject: string;
+}
+
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  console.error("Set DATABASE_URL to a Postgres URL with the kit's migrations applied.");
+  process.exit(2);
+}
+const enqueue = Number(process.env.EXAMPLE_ENQUEUE ?? "5");
+
+// prepare: false works behind Supabase's transaction pooler.
+const sql = postgres(databaseUrl, { max: 2, prepare: false, onnotice: () => {} });
+const worker = createJobWorker(sql, {
+  // Unique per process and per start, so that a restarted worker never acts on its old claims.
+  workerId: `example-${hostname()}-${process.pid}-${Date.now()}`,
+  heartbeatIntervalMs: 30_000,
+});
+
+let stopping = false;
+process.on("SIGINT", () => {
+  stopping = true;
+});
+
+async function sendEmail(job: { payload: EmailJob }, signal: AbortSignal) {
+  if (!job.payload.to.includes("@")) throw new NonRetryableJobError(`invalid address ${job.payload.to}`);
+  await sleep(50, undefined, { signal }); // the real work; pass `signal` on so it stops when the job is lost
+}
+
+async function main() {
+  if (enqueue > 0) {
+    const rows = Array.from({ length: enqueue }, (_, i) => ({
+      job_type: "example.send-email",
+      tenant_id: `example-tenant-${i % 2}`,
+      payload: { to: i === enqueue - 1 ? "not-an-address" : `user${i}@example.com`, subject: `Hello ${i}` },
+    }));
+    await sql`insert into public.qc_jobs ${sql(rows as never, "job_type", "tenant_id", "payload")}`;
+    console.log(`enqueued ${enqueue} example.send-email jobs`);
+  }
+  while (!stopping) {
+    const jobs = await worker.claim<EmailJob>({ limit: 5, jobTypes: ["example.send-email"] });
+    if (jobs.length === 0) break;
+    for (const job of jobs) {
+      const outcome = await worker.run(job, sendEmail);
+      const detail = outcome.kind === "failed" ? `${outcome.outcome}: ${(outcome.error as Error).message}` : outcome.kind === "lost" ? outcome.reason : "";
+      console.log(`job ${job.id} (subject ${job.subject}, attempt ${job.attempt}): ${outcome.kind}${detail ? ` (${detail})` : ""}`);
+    }
+  }
+  console.log("queue empty");
+}
+
+try {
+  await main();
+} finally {
+  await sql.end({ timeout: 5 });
+}
