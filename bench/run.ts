@@ -18,6 +18,9 @@ import { ResultBook } from "./lib/results.ts";
 import { ensureServer, stopServerIfStarted } from "./lib/server.ts";
 import { evaluationCore } from "./groups/evaluation-core.ts";
 import { httpLookups } from "./groups/http-lookups.ts";
+import { coldStart } from "./groups/cold-start.ts";
+import { propagation } from "./groups/propagation.ts";
+import { memory } from "./groups/memory.ts";
 import { databaseAtScale } from "./groups/database-at-scale.ts";
 
 interface RegisteredGroup {
@@ -28,6 +31,9 @@ interface RegisteredGroup {
 const GROUPS: RegisteredGroup[] = [
   { id: "core", group: evaluationCore },
   { id: "http", group: httpLookups },
+  { id: "cold", group: coldStart },
+  { id: "propagation", group: propagation },
+  { id: "memory", group: memory },
   { id: "db", group: databaseAtScale },
 ];
 

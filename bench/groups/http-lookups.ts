@@ -4,18 +4,18 @@
 // Then the same lookups with each kind of credential (authentication cost).
 import path from "node:path";
 import type { BenchContext, BenchGroup } from "../lib/context.ts";
-import { describeLookups, startFlagsFunction, flagsFunctionMissing, type Lookup } from "../lib/flags-function.ts";
-import { loadOrThrow, type LoadResult } from "../lib/load.ts";
+import type { Lookup } from "../lib/flags-function.ts";
+import { loadFlagsFunction } from "../lib/function-presence.ts";
+import { loadOrThrow, type LoadRequest, type LoadResult } from "../lib/load.ts";
 import { BENCH_DIR, startDenoServe } from "../lib/processes.ts";
 import { ratioTarget } from "../lib/results.ts";
-import { createBenchDatabase, pushMigrations } from "../lib/databases.ts";
 import { evaluateFlag } from "../../functions/_shared/rollout.ts";
 
 interface LoadCase {
   id: string;
   label: string;
   origin: string;
-  pathOf: (i: number) => string;
+  requestOf: (i: number) => LoadRequest;
   headers?: Record<string, string>;
   /** The baseline case this one is compared with, and whether the issue's targets apply. */
   baselineId?: string;
@@ -30,7 +30,7 @@ async function measureCases(context: BenchContext, cases: LoadCase[]): Promise<M
   const results = new Map<string, LoadResult[]>(cases.map((c) => [c.id, []]));
   for (let run = 0; run < settings.runs; run++) {
     for (const c of cases) {
-      const options = { origin: c.origin, pathOf: c.pathOf, headers: c.headers, connections: settings.connections };
+      const options = { origin: c.origin, requestOf: c.requestOf, headers: c.headers, connections: settings.connections };
       await loadOrThrow({ ...options, durationSeconds: settings.warmupSeconds });
       const result = await loadOrThrow({ ...options, durationSeconds: settings.durationSeconds });
       context.log(`  ${c.id} run ${run + 1}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
@@ -61,40 +61,34 @@ function standInBody(): string {
 export const httpLookups: BenchGroup = {
   title: "HTTP flag lookups",
   async run(context) {
-    const missing = flagsFunctionMissing();
-    const database = missing ? undefined : await createBenchDatabase("http");
-    try {
-      let lookups: Lookup[] = [];
-      let fn: Awaited<ReturnType<typeof startFlagsFunction>> | undefined;
-      if (database) {
-        await pushMigrations(database.url);
-        await database.sql`update public.feature_flags set enabled = true, rollout_percentage = 5`;
-        fn = await startFlagsFunction(database.url);
-        lookups = await describeLookups(fn);
-      }
-      // One bare baseline per answer shape, with a body as large as the function's plain answer.
-      const sizes = new Map<Lookup["shape"], number>();
-      for (const lookup of lookups) if (!sizes.has(lookup.shape)) sizes.set(lookup.shape, lookup.bodyBytes);
-      if (sizes.size === 0) sizes.set("single", Buffer.byteLength(standInBody()));
-      const cases: LoadCase[] = [];
-      for (const [shape, bytes] of sizes) {
-        // {"padding":""} is 14 bytes: pad to exactly the answer's size.
-        const body = JSON.stringify({ padding: "x".repeat(Math.max(0, bytes - 14)) });
-        const server = await startDenoServe(path.join(SERVERS, "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"] });
-        cases.push({ id: `http.baseline.${shape}`, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON (${shape}-flag answer size)`, origin: server.origin, pathOf: (i) => `/feature-flags?${subjectQuery(i)}` });
-      }
-      const sha = await startDenoServe(path.join(SERVERS, "sha256-buckets.ts"));
-      cases.push({ id: "http.sha256", label: "reference: Deno handler, two node:crypto SHA-256 buckets per request", origin: sha.origin, pathOf: (i) => `/?${subjectQuery(i)}`, baselineId: "http.baseline.single" });
-      for (const lookup of lookups) {
-        cases.push({ id: lookup.id, label: lookup.label, origin: fn!.server.origin, pathOf: lookup.pathOf, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}`, targeted: lookup.targeted });
-      }
-      context.log(`HTTP: ${cases.length} cases x ${context.settings.runs} runs`);
-      recordCases(context, cases, await measureCases(context, cases));
-      if (missing) {
-        context.book.skip("http.lookups", "feature-flags function: single, bulk, OFREP lookups; auth cost (publishable, secret, user JWT)", missing);
-      }
-    } finally {
-      await database?.drop();
+    const flagsFunction = await loadFlagsFunction();
+    let lookups: Lookup[] = [];
+    let origin = "";
+    if (typeof flagsFunction !== "string") {
+      const fn = await flagsFunction.startFlagsFunction(await flagsFunction.flagsDatabase());
+      origin = fn.server.origin;
+      lookups = await flagsFunction.describeLookups(fn);
+    }
+    // One bare baseline per answer shape, with a body as large as the function's plain answer.
+    const sizes = new Map<Lookup["shape"], number>();
+    for (const lookup of lookups) if (!sizes.has(lookup.shape)) sizes.set(lookup.shape, lookup.bodyBytes);
+    if (sizes.size === 0) sizes.set("single", Buffer.byteLength(standInBody()));
+    const cases: LoadCase[] = [];
+    for (const [shape, bytes] of sizes) {
+      // {"padding":""} is 14 bytes: pad to exactly the answer's size.
+      const body = JSON.stringify({ padding: "x".repeat(Math.max(0, bytes - 14)) });
+      const server = await startDenoServe(path.join(SERVERS, "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"] });
+      cases.push({ id: `http.baseline.${shape}`, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON (${shape}-flag answer size)`, origin: server.origin, requestOf: (i) => ({ path: `/feature-flags?${subjectQuery(i)}` }) });
+    }
+    const sha = await startDenoServe(path.join(SERVERS, "sha256-buckets.ts"));
+    cases.push({ id: "http.sha256", label: "reference: Deno handler, two node:crypto SHA-256 buckets per request", origin: sha.origin, requestOf: (i) => ({ path: `/?${subjectQuery(i)}` }), baselineId: "http.baseline.single" });
+    for (const lookup of lookups) {
+      cases.push({ id: lookup.id, label: lookup.label, origin, requestOf: lookup.requestOf, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}`, targeted: lookup.targeted });
+    }
+    context.log(`HTTP: ${cases.length} cases x ${context.settings.runs} runs`);
+    recordCases(context, cases, await measureCases(context, cases));
+    if (typeof flagsFunction === "string") {
+      context.book.skip("http.lookups", "feature-flags function: single, bulk, OFREP lookups; auth cost (publishable, secret, user JWT)", flagsFunction);
     }
   },
 };

@@ -1,9 +1,13 @@
 // The part of autocannon's API the benchmark uses (the package ships no types).
 declare module "autocannon" {
+  interface RawRequest {
+    path: string;
+    method: string;
+    body?: string;
+    headers?: Record<string, string>;
+  }
   interface AutocannonRequest {
-    method?: string;
-    path?: string;
-    setupRequest?: (request: { path: string }) => { path: string };
+    setupRequest?: (request: RawRequest) => RawRequest;
   }
   interface AutocannonOptions {
     url: string;

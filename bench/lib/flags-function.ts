@@ -1,17 +1,40 @@
-// How the benchmark starts the feature-flags function and which lookups it measures.
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
-import { startDenoServe, type DenoServer } from "./processes.ts";
+// How the benchmark runs the feature-flags function: served directly by `deno serve` (the pathname
+// it sees is /feature-flags/..., as when hosted; no local gateway in front), against a database
+// with every migration pushed by the real CLI, with freshly generated local keys.
+import { DEFAULTS } from "../../functions/feature-flags/config.ts";
+import { evaluateFlag } from "../../functions/_shared/rollout.ts";
+import { freePort } from "../../scripts/lib/embedded-postgres.ts";
+import { authEnvironment, generateLocalKeys, signUserJwt } from "../../scripts/lib/local-keys.ts";
+import { FUNCTION_ENTRY } from "./function-presence.ts";
+import { createBenchDatabase, pushMigrations, type BenchDatabase } from "./databases.ts";
+import type { LoadRequest } from "./load.ts";
+import { spawnDenoServe, waitForAnswer, type DenoServer, type RunningProcess } from "./processes.ts";
 
-export const FUNCTION_ENTRY = path.join(PROJECT_ROOT, "functions", "feature-flags", "index.ts");
+/** The function's own default cache TTL (functions/feature-flags/config.ts), not a copy of it. */
+export const DEFAULT_TTL_MS: number = DEFAULTS.cacheTtlMs;
+/** The permissions `npm start` gives the function (scripts/lib/function-server.ts). */
+const PERMISSIONS = ["--allow-net=127.0.0.1,localhost", "--allow-env", "--allow-read", "--allow-sys"];
+
+/** The flags the benchmark's database holds: one split at 5 %, one on for everybody. */
+export const BENCH_FLAGS = [
+  { key: "DLQ_ENABLED", enabled: true, rolloutPercentage: 5, bucketGroup: "DLQ_ENABLED" },
+  { key: "JOB_HEARTBEAT", enabled: true, rolloutPercentage: 100, bucketGroup: "JOB_HEARTBEAT" },
+];
+
+export type CredentialKind = "publishable" | "secret" | "user";
+
+export interface FlagsFunction {
+  server: DenoServer;
+  /** Request headers for each kind of caller. */
+  credentials: Record<CredentialKind, Record<string, string>>;
+}
 
 export interface Lookup {
   id: string;
   label: string;
   /** single: one flag; bulk: every flag. The bare baseline answers a body of the same size. */
   shape: "single" | "bulk";
-  pathOf: (i: number) => string;
+  requestOf: (i: number) => LoadRequest;
   headers: Record<string, string>;
   /** Size of one answer, measured. */
   bodyBytes: number;
@@ -19,21 +42,98 @@ export interface Lookup {
   targeted: boolean;
 }
 
-export interface FlagsFunction {
-  server: DenoServer;
+let sharedDatabase: Promise<BenchDatabase> | undefined;
+
+/** One database for every function figure, created on first use, dropped with the others. */
+export function flagsDatabase(): Promise<BenchDatabase> {
+  sharedDatabase ??= (async () => {
+    const database = await createBenchDatabase("flags");
+    await pushMigrations(database.url);
+    for (const flag of BENCH_FLAGS) {
+      await database.sql`update public.feature_flags set enabled = ${flag.enabled}, rollout_percentage = ${flag.rolloutPercentage} where key = ${flag.key}`;
+    }
+    return database;
+  })();
+  return sharedDatabase;
 }
 
-/** Why the function cannot be measured in this checkout, or undefined when it can. */
-export function flagsFunctionMissing(): string | undefined {
-  if (!existsSync(FUNCTION_ENTRY)) return "functions/feature-flags/index.ts is not in this checkout (issue 3 not merged into main yet)";
-  return undefined;
+export function singleFlagPath(key: string, subject: string): string {
+  return `/feature-flags/${key}?subject=${encodeURIComponent(subject)}`;
 }
 
-export async function startFlagsFunction(databaseUrl: string): Promise<FlagsFunction> {
-  const server = await startDenoServe(FUNCTION_ENTRY, { env: { SUPABASE_DB_URL: databaseUrl }, permissions: ["--allow-net", "--allow-env", "--allow-read"] });
-  return { server };
+/** Whether an answer to `singleFlagPath(key, subject)` carries the value the rule gives. */
+export function answersCorrectly(body: string, key: string, subject: string, expected?: boolean): boolean {
+  const flag = BENCH_FLAGS.find((f) => f.key === key)!;
+  const value = expected ?? evaluateFlag(flag, subject).value;
+  try {
+    const answer = JSON.parse(body) as { key?: string; value?: unknown };
+    return answer.key === key && answer.value === value;
+  } catch {
+    return false;
+  }
 }
 
-export async function describeLookups(_fn: FlagsFunction): Promise<Lookup[]> {
-  throw new Error("the benchmark does not know this function's keys and routes yet");
+export interface SpawnedFunction {
+  process: RunningProcess;
+  origin: string;
+  credentials: FlagsFunction["credentials"];
+}
+
+/** Starts the function without waiting for it (cold start times this). */
+export async function spawnFlagsFunction(database: BenchDatabase, env: Record<string, string> = {}): Promise<SpawnedFunction> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const keys = generateLocalKeys();
+  const proc = spawnDenoServe(FUNCTION_ENTRY, port, {
+    permissions: PERMISSIONS,
+    env: { SUPABASE_DB_URL: database.url, ...authEnvironment(keys, origin), ...env },
+  });
+  const jwt = signUserJwt(keys, { sub: "00000000-0000-4000-8000-000000000001", expiresInSeconds: 3 * 3600 });
+  return {
+    process: proc,
+    origin,
+    credentials: { publishable: { apikey: keys.publishableKey }, secret: { apikey: keys.secretKey }, user: { authorization: `Bearer ${jwt}` } },
+  };
+}
+
+/** Starts the function and waits for its first correct answer. */
+export async function startFlagsFunction(database: BenchDatabase, env: Record<string, string> = {}): Promise<FlagsFunction> {
+  const spawned = await spawnFlagsFunction(database, env);
+  const url = `${spawned.origin}${singleFlagPath("DLQ_ENABLED", "tenant-1")}`;
+  const ready = await waitForAnswer(url, (status, body) => status === 200 && answersCorrectly(body, "DLQ_ENABLED", "tenant-1"), 120_000, spawned.process, {
+    headers: spawned.credentials.publishable,
+  });
+  if (ready === null) {
+    await spawned.process.stop();
+    throw new Error(`the feature-flags function gave no correct answer within 120 s:\n${spawned.process.output()}`);
+  }
+  return { server: { process: spawned.process, port: Number(new URL(spawned.origin).port), origin: spawned.origin }, credentials: spawned.credentials };
+}
+
+const ofrepBody = (i: number) => JSON.stringify({ context: { targetingKey: `tenant-${i}` } });
+
+/** The lookups the HTTP group measures, each checked once (status and size) before it is loaded. */
+export async function describeLookups(fn: FlagsFunction): Promise<Lookup[]> {
+  const { publishable, secret, user } = fn.credentials;
+  const shapes: Array<Omit<Lookup, "bodyBytes">> = [
+    { id: "http.get.single", label: "GET /feature-flags/DLQ_ENABLED (publishable key)", shape: "single", headers: publishable, targeted: true, requestOf: (i) => ({ path: singleFlagPath("DLQ_ENABLED", `tenant-${i}`) }) },
+    { id: "http.get.bulk", label: "GET /feature-flags, every flag (publishable key)", shape: "bulk", headers: publishable, targeted: true, requestOf: (i) => ({ path: `/feature-flags?subject=tenant-${i}` }) },
+    { id: "http.ofrep.single", label: "OFREP POST .../evaluate/flags/DLQ_ENABLED (publishable key)", shape: "single", headers: publishable, targeted: true, requestOf: (i) => ({ path: "/feature-flags/ofrep/v1/evaluate/flags/DLQ_ENABLED", method: "POST", body: ofrepBody(i) }) },
+    { id: "http.ofrep.bulk", label: "OFREP POST .../evaluate/flags, every flag (publishable key)", shape: "bulk", headers: publishable, targeted: true, requestOf: (i) => ({ path: "/feature-flags/ofrep/v1/evaluate/flags", method: "POST", body: ofrepBody(i) }) },
+    { id: "http.auth.secret", label: "auth cost: GET one flag with a secret key", shape: "single", headers: secret, targeted: true, requestOf: (i) => ({ path: singleFlagPath("DLQ_ENABLED", `tenant-${i}`) }) },
+    { id: "http.auth.user", label: "auth cost: GET one flag with a user JWT (HS256)", shape: "single", headers: user, targeted: true, requestOf: (i) => ({ path: singleFlagPath("DLQ_ENABLED", `tenant-${i}`) }) },
+  ];
+  const lookups: Lookup[] = [];
+  for (const shape of shapes) {
+    const request = shape.requestOf(1);
+    const response = await fetch(`${fn.server.origin}${request.path}`, {
+      method: request.method ?? "GET",
+      headers: { ...shape.headers, ...(request.body ? { "content-type": "application/json" } : {}) },
+      body: request.body,
+    });
+    const body = await response.text();
+    if (response.status !== 200 || !body.includes("DLQ_ENABLED")) throw new Error(`${shape.label} answered ${response.status}: ${body.slice(0, 300)}`);
+    lookups.push({ ...shape, bodyBytes: Buffer.byteLength(body) });
+  }
+  return lookups;
 }

@@ -8,13 +8,20 @@ import { percentile } from "./stats.ts";
 
 export interface LoadOptions {
   origin: string;
-  /** The path of the i-th request (so that each request can ask for a different subject). */
-  pathOf: (i: number) => string;
+  /** The i-th request (so that each request can ask for a different subject). */
+  requestOf: (i: number) => LoadRequest;
   headers?: Record<string, string>;
   connections: number;
   durationSeconds?: number;
   /** A fixed number of requests instead of a duration. */
   amount?: number;
+}
+
+export interface LoadRequest {
+  path: string;
+  method?: "GET" | "POST";
+  /** A JSON body (sent with content-type application/json). */
+  body?: string;
 }
 
 export interface LoadResult {
@@ -42,9 +49,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     timeout: 10,
     requests: [
       {
-        method: "GET",
-        setupRequest: (request: { path: string }) => {
-          request.path = options.pathOf(next++);
+        setupRequest: (request) => {
+          const wanted = options.requestOf(next++);
+          request.path = wanted.path;
+          request.method = wanted.method ?? "GET";
+          if (wanted.body !== undefined) {
+            request.body = wanted.body;
+            request.headers = { ...request.headers, "content-type": "application/json" };
+          }
           return request;
         },
       },
@@ -70,7 +82,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 export async function loadOrThrow(options: LoadOptions): Promise<LoadResult> {
   const result = await runLoad(options);
   if (result.errors > 0 || Object.keys(result.unexpected).length > 0 || result.requests === 0) {
-    throw new Error(`load on ${options.origin}${options.pathOf(0)}: ${result.errors} errors, unexpected statuses ${JSON.stringify(result.unexpected)}, ${result.requests} good answers`);
+    throw new Error(`load on ${options.origin}${options.requestOf(0).path}: ${result.errors} errors, unexpected statuses ${JSON.stringify(result.unexpected)}, ${result.requests} good answers`);
   }
   return result;
 }

@@ -82,18 +82,23 @@ export interface DenoServer {
   origin: string;
 }
 
+/** Starts `deno serve` on 127.0.0.1:`port` without waiting for it (cold start times this). */
+export function spawnDenoServe(entry: string, port: number, options: { env?: Record<string, string>; permissions?: string[] } = {}): RunningProcess {
+  return startProcess(DENO_BIN, ["serve", "--quiet", "--host", "127.0.0.1", "--port", String(port), ...(options.permissions ?? []), entry], {
+    env: { DENO_NO_UPDATE_CHECK: "1", ...options.env },
+  });
+}
+
 /** `deno serve` on 127.0.0.1 and a free port; resolves once `readyPath` answers at all. */
 export async function startDenoServe(
   entry: string,
   options: { env?: Record<string, string>; permissions?: string[]; readyPath?: string; timeoutMs?: number } = {},
 ): Promise<DenoServer> {
   const port = await freePort();
-  const proc = startProcess(DENO_BIN, ["serve", "--quiet", "--host", "127.0.0.1", "--port", String(port), ...(options.permissions ?? []), entry], {
-    env: options.env,
-  });
+  const proc = spawnDenoServe(entry, port, options);
   const origin = `http://127.0.0.1:${port}`;
   const ready = await waitForAnswer(`${origin}${options.readyPath ?? "/"}`, () => true, options.timeoutMs ?? 60_000, proc);
-  if (!ready) {
+  if (ready === null) {
     await proc.stop();
     throw new Error(`deno serve ${entry} did not answer within ${options.timeoutMs ?? 60_000} ms:\n${proc.output()}`);
   }
