@@ -25,7 +25,7 @@ export const coldStart: BenchGroup = {
     for (let start = -1; start < STARTS; start++) {
       const port = await freePort();
       const began = performance.now();
-      const proc = spawnDenoServe(path.join(BENCH_DIR, "servers", "constant-json.ts"), port, { env: { BENCH_BODY: "{}" }, permissions: ["--allow-env=BENCH_BODY"] });
+      const proc = spawnDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), port, { env: { BENCH_BODY: "{}" }, permissions: ["--allow-env=BENCH_BODY"] });
       const answered = await waitForAnswer(`http://127.0.0.1:${port}/`, (status) => status === 200, 60_000, proc);
       const bareMs = performance.now() - began;
       await proc.stop();

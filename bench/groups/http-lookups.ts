@@ -22,7 +22,7 @@ interface LoadCase {
   targeted?: boolean;
 }
 
-const SERVERS = path.join(BENCH_DIR, "servers");
+const DENO_FILES = path.join(BENCH_DIR, "deno");
 
 /** Runs every case once per repetition, interleaved, so that drift over time hits all alike. */
 async function measureCases(context: BenchContext, cases: LoadCase[]): Promise<Map<string, LoadResult[]>> {
@@ -77,10 +77,10 @@ export const httpLookups: BenchGroup = {
     for (const [shape, bytes] of sizes) {
       // {"padding":""} is 14 bytes: pad to exactly the answer's size.
       const body = JSON.stringify({ padding: "x".repeat(Math.max(0, bytes - 14)) });
-      const server = await startDenoServe(path.join(SERVERS, "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"] });
+      const server = await startDenoServe(path.join(DENO_FILES, "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"] });
       cases.push({ id: `http.baseline.${shape}`, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON (${shape}-flag answer size)`, origin: server.origin, requestOf: (i) => ({ path: `/feature-flags?${subjectQuery(i)}` }) });
     }
-    const sha = await startDenoServe(path.join(SERVERS, "sha256-buckets.ts"));
+    const sha = await startDenoServe(path.join(DENO_FILES, "sha256-buckets.ts"));
     cases.push({ id: "http.sha256", label: "reference: Deno handler, two node:crypto SHA-256 buckets per request", origin: sha.origin, requestOf: (i) => ({ path: `/?${subjectQuery(i)}` }), baselineId: "http.baseline.single" });
     for (const lookup of lookups) {
       cases.push({ id: lookup.id, label: lookup.label, origin, requestOf: lookup.requestOf, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}`, targeted: lookup.targeted });

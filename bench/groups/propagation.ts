@@ -1,7 +1,8 @@
 // Propagation: from an UPDATE of feature_flags as the dashboard's table editor does it (a plain
 // UPDATE by the table's owner, committed) until every following lookup returns the new value, at
-// the function's default cache TTL. Toggles are spread evenly over the TTL's cycle, so that the
-// distribution shows both ends: just after a read (up to a whole TTL) and just before one.
+// the function's default cache TTL. The pause before each toggle grows by TTL / TOGGLES, so that
+// successive toggles land at different points of the cache's cycle and the distribution shows
+// both ends: a change just after a read (served up to a whole TTL later) and just before one.
 import type { BenchGroup } from "../lib/context.ts";
 import { loadFlagsFunction } from "../lib/function-presence.ts";
 import { ceilingTarget } from "../lib/results.ts";

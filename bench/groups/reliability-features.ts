@@ -99,38 +99,61 @@ async function tableCounters(sql: Sql): Promise<{ updates: number; hotUpdates: n
   return { updates: Number(row!.updates), hotUpdates: Number(row!.hot), walBytes: BigInt(lsn!.bytes as string) };
 }
 
+interface WriteRun {
+  perSecond: number;
+  hotShare: number;
+  walBytesPerWrite: number;
+}
+
+/** `write` on every worker connection for HEARTBEAT_SECONDS; counts its writes and their HOT share. */
+async function sustainedWrites(context: BenchContext, database: BenchDatabase, jobs: RunningJob[], write: (sql: Sql, job: RunningJob) => Promise<boolean>): Promise<WriteRun> {
+  await resetRunningJobs(database.sql, jobs, { staleCount: 0, attemptsLeft: true });
+  await sleep(1_000); // let the reset's statistics reach pg_stat_user_tables first
+  const before = await tableCounters(database.sql);
+  let writes = 0;
+  const started = performance.now();
+  await onWorkerConnections(database.url, jobs, async (sql, share) => {
+    for (let i = 0; performance.now() - started < HEARTBEAT_SECONDS * 1000; i++) {
+      if (await write(sql, share[i % share.length]!)) writes++;
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await sleep(1_500); // closed backends flush their statistics on exit
+  const after = await tableCounters(database.sql);
+  const updates = after.updates - before.updates;
+  if (writes === 0 || updates < writes) throw new Error(`${writes} writes but ${updates} updates counted`);
+  return {
+    perSecond: writes / seconds,
+    hotShare: ((after.hotUpdates - before.hotUpdates) / updates) * 100,
+    walBytesPerWrite: Number(after.walBytes - before.walBytes) / writes,
+  };
+}
+
 async function measureHeartbeats(context: BenchContext, database: BenchDatabase, jobs: RunningJob[]): Promise<void> {
-  const rates: number[] = [];
-  const hotShares: number[] = [];
-  const walPerWrite: number[] = [];
+  const plain: WriteRun[] = [];
+  const heartbeats: WriteRun[] = [];
   for (let run = 0; run < context.settings.runs; run++) {
-    await resetRunningJobs(database.sql, jobs, { staleCount: 0, attemptsLeft: true });
-    await sleep(1_000); // let the reset's statistics reach pg_stat_user_tables first
-    const before = await tableCounters(database.sql);
-    let recorded = 0;
-    const started = performance.now();
-    await onWorkerConnections(database.url, jobs, async (sql, share) => {
-      for (let i = 0; performance.now() - started < HEARTBEAT_SECONDS * 1000; i++) {
-        const job = share[i % share.length]!;
-        // min_interval 0: every call writes, to measure the write path itself.
-        const [answer] = await sql`select recorded from public.heartbeat_job(${job.id}::uuid, ${job.worker}, null, interval '0 seconds')`;
-        if (answer!.recorded) recorded++;
-      }
-    });
-    const seconds = (performance.now() - started) / 1000;
-    await sleep(1_500); // closed backends flush their statistics on exit
-    const after = await tableCounters(database.sql);
-    const updates = after.updates - before.updates;
-    if (recorded === 0 || updates < recorded) throw new Error(`heartbeats: ${recorded} recorded but ${updates} updates counted`);
-    rates.push(recorded / seconds);
-    hotShares.push(((after.hotUpdates - before.hotUpdates) / updates) * 100);
-    walPerWrite.push(Number(after.walBytes - before.walBytes) / recorded);
-    context.log(`  heartbeats run ${run + 1}: ${Math.round(recorded / seconds)}/s, HOT ${hotShares.at(-1)!.toFixed(1)} %, ${Math.round(walPerWrite.at(-1)!)} WAL bytes each`);
+    // Baseline: the cheapest possible "I am alive" write, a column no index covers (HOT-eligible).
+    plain.push(await sustainedWrites(context, database, jobs, async (sql, job) => {
+      const rows = await sql`update public.qc_jobs set updated_at = now() where id = ${job.id}::uuid and status = 'running' returning 1`;
+      return rows.length === 1;
+    }));
+    // min_interval 0: every call writes, to measure the write path itself.
+    heartbeats.push(await sustainedWrites(context, database, jobs, async (sql, job) => {
+      const [answer] = await sql`select recorded from public.heartbeat_job(${job.id}::uuid, ${job.worker}, null, interval '0 seconds')`;
+      return answer!.recorded === true;
+    }));
+    const [p, h] = [plain.at(-1)!, heartbeats.at(-1)!];
+    context.log(`  writes run ${run + 1}: plain UPDATE ${Math.round(p.perSecond)}/s HOT ${p.hotShare.toFixed(1)} %; heartbeat_job ${Math.round(h.perSecond)}/s HOT ${h.hotShare.toFixed(1)} %, ${Math.round(h.walBytesPerWrite)} WAL bytes each`);
   }
-  const label = `${WORKER_CONNECTIONS} connections, ${HEARTBEAT_SECONDS} s, heartbeat_job on ${jobs.length.toLocaleString("en-US")} running jobs`;
-  context.book.add({ id: "db.heartbeat.rate", label: `sustained heartbeat writes (${label})`, unit: "writes/s", samples: rates });
-  context.book.add({ id: "db.heartbeat.hot", label: "HOT share of those updates (pg_stat_user_tables n_tup_hot_upd / n_tup_upd)", unit: "%", samples: hotShares });
-  context.book.add({ id: "db.heartbeat.wal", label: "WAL written per heartbeat", unit: "bytes", samples: walPerWrite });
+  const label = `${WORKER_CONNECTIONS} connections, ${HEARTBEAT_SECONDS} s over ${jobs.length.toLocaleString("en-US")} running jobs`;
+  const { book } = context;
+  book.add({ id: "db.plain-update.rate", label: `baseline: UPDATE qc_jobs SET updated_at (no index on it) (${label})`, unit: "writes/s", samples: plain.map((r) => r.perSecond) });
+  book.add({ id: "db.heartbeat.rate", label: `sustained heartbeats: heartbeat_job, flag check included (${label})`, unit: "writes/s", samples: heartbeats.map((r) => r.perSecond), baselineId: "db.plain-update.rate" });
+  book.add({ id: "db.plain-update.hot", label: "baseline: HOT share of the plain UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: plain.map((r) => r.hotShare) });
+  book.add({ id: "db.heartbeat.hot", label: "HOT share of the heartbeat UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: heartbeats.map((r) => r.hotShare) });
+  book.add({ id: "db.plain-update.wal", label: "baseline: WAL written per plain UPDATE", unit: "bytes", samples: plain.map((r) => r.walBytesPerWrite) });
+  book.add({ id: "db.heartbeat.wal", label: "WAL written per heartbeat", unit: "bytes", samples: heartbeats.map((r) => r.walBytesPerWrite), baselineId: "db.plain-update.wal" });
 }
 
 async function measureDeadLetters(context: BenchContext, database: BenchDatabase, jobs: RunningJob[]): Promise<void> {

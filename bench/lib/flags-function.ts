@@ -80,12 +80,12 @@ export interface SpawnedFunction {
 }
 
 /** Starts the function without waiting for it (cold start times this). */
-export async function spawnFlagsFunction(database: BenchDatabase, env: Record<string, string> = {}): Promise<SpawnedFunction> {
+export async function spawnFlagsFunction(database: BenchDatabase, env: Record<string, string> = {}, denoFlags: string[] = []): Promise<SpawnedFunction> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const keys = generateLocalKeys();
   const proc = spawnDenoServe(FUNCTION_ENTRY, port, {
-    permissions: PERMISSIONS,
+    permissions: [...PERMISSIONS, ...denoFlags],
     env: { SUPABASE_DB_URL: database.url, ...authEnvironment(keys, origin), ...env },
   });
   const jwt = signUserJwt(keys, { sub: "00000000-0000-4000-8000-000000000001", expiresInSeconds: 3 * 3600 });
@@ -97,8 +97,8 @@ export async function spawnFlagsFunction(database: BenchDatabase, env: Record<st
 }
 
 /** Starts the function and waits for its first correct answer. */
-export async function startFlagsFunction(database: BenchDatabase, env: Record<string, string> = {}): Promise<FlagsFunction> {
-  const spawned = await spawnFlagsFunction(database, env);
+export async function startFlagsFunction(database: BenchDatabase, env: Record<string, string> = {}, denoFlags: string[] = []): Promise<FlagsFunction> {
+  const spawned = await spawnFlagsFunction(database, env, denoFlags);
   const url = `${spawned.origin}${singleFlagPath("DLQ_ENABLED", "tenant-1")}`;
   const ready = await waitForAnswer(url, (status, body) => status === 200 && answersCorrectly(body, "DLQ_ENABLED", "tenant-1"), 120_000, spawned.process, {
     headers: spawned.credentials.publishable,
