@@ -18,6 +18,7 @@ import { ResultBook } from "./lib/results.ts";
 import { ensureServer, stopServerIfStarted } from "./lib/server.ts";
 import { evaluationCore } from "./groups/evaluation-core.ts";
 import { httpLookups } from "./groups/http-lookups.ts";
+import { requestCosts } from "./groups/request-costs.ts";
 import { coldStart } from "./groups/cold-start.ts";
 import { propagation } from "./groups/propagation.ts";
 import { memory } from "./groups/memory.ts";
@@ -31,6 +32,7 @@ interface RegisteredGroup {
 const GROUPS: RegisteredGroup[] = [
   { id: "core", group: evaluationCore },
   { id: "http", group: httpLookups },
+  { id: "cost", group: requestCosts },
   { id: "cold", group: coldStart },
   { id: "propagation", group: propagation },
   { id: "memory", group: memory },

@@ -153,7 +153,7 @@ async function measureHeartbeats(context: BenchContext, database: BenchDatabase,
   book.add({ id: "db.plain-update.hot", label: "baseline: HOT share of the plain UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: plain.map((r) => r.hotShare) });
   book.add({ id: "db.heartbeat.hot", label: "HOT share of the heartbeat UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: heartbeats.map((r) => r.hotShare) });
   book.add({ id: "db.plain-update.wal", label: "baseline: WAL written per plain UPDATE", unit: "bytes", samples: plain.map((r) => r.walBytesPerWrite) });
-  book.add({ id: "db.heartbeat.wal", label: "WAL written per heartbeat", unit: "bytes", samples: heartbeats.map((r) => r.walBytesPerWrite), baselineId: "db.plain-update.wal" });
+  book.add({ id: "db.heartbeat.wal", label: "WAL written per heartbeat (full-page images after a checkpoint included)", unit: "bytes", samples: heartbeats.map((r) => r.walBytesPerWrite), baselineId: "db.plain-update.wal" });
 }
 
 async function measureDeadLetters(context: BenchContext, database: BenchDatabase, jobs: RunningJob[]): Promise<void> {

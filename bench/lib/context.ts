@@ -19,7 +19,7 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   runs: 3,
   connections: 32,
   warmupSeconds: 2,
-  durationSeconds: 6,
+  durationSeconds: 5,
   subjects: 1_000_000,
   jobRows: 1_000_000,
   runningJobs: 10_000,

@@ -137,3 +137,14 @@ export async function describeLookups(fn: FlagsFunction): Promise<Lookup[]> {
   }
   return lookups;
 }
+
+/** Environment for bench/deno/request-costs.ts: the function's auth settings and one credential of each kind. */
+export function requestCostEnvironment(): Record<string, string> {
+  const keys = generateLocalKeys();
+  return {
+    ...authEnvironment(keys, "http://127.0.0.1:54321"),
+    BENCH_PUBLISHABLE_KEY: keys.publishableKey,
+    BENCH_SECRET_KEY: keys.secretKey,
+    BENCH_USER_JWT: signUserJwt(keys, { sub: "00000000-0000-4000-8000-000000000001", expiresInSeconds: 3600 }),
+  };
+}
