@@ -105,6 +105,7 @@ describe("auth", () => {
     expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-client-info", "apikey", "content-type"]));
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     expect(response.headers.get("access-control-allow-methods")).toContain("PATCH");
+    expect(response.headers.get("access-control-expose-headers")).toBe("etag, x-flags-source");
     // Error answers carry CORS headers too, so a browser can read them.
     expect((await call("?subject=t")).headers.get("access-control-allow-origin")).toBe("*");
   });
