@@ -1,9 +1,13 @@
-// The function's environment (config.ts) and the override precedence (evaluate.ts).
+// The function's environment (config.ts), the override precedence (evaluate.ts) and its npm: pins.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULTS, loadConfig } from "../functions/feature-flags/config.ts";
 import { evaluateAll, evaluateKey } from "../functions/feature-flags/evaluate.ts";
 import type { FlagSnapshot } from "../functions/feature-flags/flag-store.ts";
 import { bucketOf, type FlagDefinition } from "../functions/_shared/rollout.ts";
+import { FUNCTION_ENTRY } from "../scripts/lib/function-server.ts";
+import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
 
 const DB = { SUPABASE_DB_URL: "postgresql://postgres@127.0.0.1:5432/postgres" };
 
@@ -74,4 +78,17 @@ describe("override precedence", () => {
     expect(evaluateKey(snapshotOf(null), overrides, "NEW_THING", "t")).toMatchObject({ value: true, reason: "OVERRIDE" });
     expect(evaluateKey(snapshotOf(null), new Map(), "DLQ_ENABLED", "t")).toMatchObject({ value: false, reason: "ERROR" });
   });
+});
+
+describe("index.ts", () => {
+  it("pins each npm: import of the function to the version package-lock.json installs", () => {
+    // Deno resolves npm: imports from node_modules here (the project has a package.json), and
+    // refuses a pin that differs from the installed version: keep both in step.
+    const source = readFileSync(FUNCTION_ENTRY, "utf8");
+    const pins = [...source.matchAll(/"npm:((?:@[^/"]+\/)?[^@/"]+)@([^/"]+)[^"]*"/g)].map(([, name, version]) => ({ name, version }));
+    expect(pins.map((pin) => pin.name)).toEqual(["postgres", "@supabase/server", "@supabase/supabase-js"]);
+    const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package-lock.json"), "utf8"));
+    for (const pin of pins) expect(`${pin.name}@${pin.version}`).toBe(`${pin.name}@${lock.packages[`node_modules/${pin.name}`].version}`);
+  });
+
 });

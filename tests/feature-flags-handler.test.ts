@@ -1,7 +1,10 @@
 // The function's handler in-process (Node) with `new Request(...)`: real postgres.js against a
 // database migrated by the real CLI, real @supabase/server auth. Every route, every error code,
 // OFREP shapes, ETag/304, CORS, PATCH with audit, and generated bad input never answering 500.
+import { verifyAuth } from "@supabase/server/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthenticator, type VerifyAuth } from "../functions/feature-flags/auth.ts";
+import { ERROR_STATUS } from "../functions/feature-flags/errors.ts";
 import { bucketOf } from "../functions/_shared/rollout.ts";
 import { signUserJwt } from "../scripts/lib/local-keys.ts";
 import { badRequests } from "./support/bad-requests.ts";
@@ -98,6 +101,20 @@ describe("auth", () => {
     }
   });
 
+  it("an incomplete auth environment is not_configured (503), not a 401 that blames the caller", async () => {
+    const { SUPABASE_URL: _unset, ...withoutUrl } = process.env;
+    const saved = process.env;
+    process.env = withoutUrl;
+    try {
+      const auth = createAuthenticator(verifyAuth as unknown as VerifyAuth, {});
+      const result = await auth.reader(new Request(`${BASE}?subject=t`, { headers: publishable }));
+      expect(result.error).toMatchObject({ code: "not_configured", message: expect.stringContaining("SUPABASE_URL") });
+      expect(ERROR_STATUS.not_configured).toBe(503);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it("CORS preflight answers with the headers supabase-js sends", async () => {
     const response = await fn.handle(new Request(`${BASE}/DLQ_ENABLED`, { method: "OPTIONS" }));
     expect(response.status).toBe(204);
@@ -105,6 +122,7 @@ describe("auth", () => {
     expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-client-info", "apikey", "content-type"]));
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     expect(response.headers.get("access-control-allow-methods")).toContain("PATCH");
+    expect(response.headers.get("access-control-expose-headers")).toBe("etag, x-flags-source");
     // Error answers carry CORS headers too, so a browser can read them.
     expect((await call("?subject=t")).headers.get("access-control-allow-origin")).toBe("*");
   });

@@ -89,7 +89,7 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       from pg_class c cross join (values ('anon'), ('authenticated'), ('service_role')) as r(rolname)
       where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
       order by 1`;
-    expect(tables.map((row) => row.grant)).toEqual([
+    expect(tables.map((row) => row.grant as string).sort()).toEqual([
       "feature_flag_audit anon:",
       "feature_flag_audit authenticated:",
       "feature_flag_audit service_role:select,insert",
@@ -99,6 +99,9 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       "job_dlq anon:",
       "job_dlq authenticated:select,update",
       "job_dlq service_role:select,insert,update,delete",
+      "job_dlq_actions anon:",
+      "job_dlq_actions authenticated:",
+      "job_dlq_actions service_role:select,insert",
       "qc_jobs anon:",
       "qc_jobs authenticated:",
       "qc_jobs service_role:select,insert,update,delete",
@@ -106,14 +109,23 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
     const functions = await db.sql`
       select p.proname || ' ' || string_agg(r.rolname, ',' order by r.rolname) as grant
       from pg_proc p cross join (values ('anon'), ('authenticated'), ('service_role')) as r(rolname)
-      where p.pronamespace = 'public'::regnamespace and p.proname in ('flag_bucket', 'flag_enabled', 'feature_flag_actor',
-            'feature_flags_stamp', 'feature_flags_audit', 'update_job_dlq_updated_at')
-        and has_function_privilege(r.rolname, p.oid, 'execute')
+      where p.pronamespace = 'public'::regnamespace and has_function_privilege(r.rolname, p.oid, 'execute')
       group by p.proname order by 1`;
-    expect(functions.map((row) => row.grant)).toEqual([
+    expect(functions.map((row) => row.grant as string).sort()).toEqual([
+      "claim_jobs service_role",
+      "complete_job service_role",
+      "dlq_discard_entry service_role",
+      "dlq_redrive service_role",
+      "dlq_retry_entry service_role",
+      "fail_job service_role",
+      "fail_job_for_good service_role",
       "feature_flag_actor service_role",
       "flag_bucket anon,authenticated,service_role",
       "flag_enabled service_role",
+      "heartbeat_job service_role",
+      "job_flag_subject service_role",
+      "reclaim_stale_jobs service_role",
+      "requeue_dead_letter service_role",
     ]);
   });
 });

@@ -22,7 +22,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   /** The flags table could not be written (database unreachable or failed). */
   database_unavailable: 503,
-  /** The function's environment is incomplete (for example no API keys configured). */
+  /** @supabase/server cannot read its environment (for example SUPABASE_URL is not set). */
   not_configured: 503,
   /** A bug. Lookups are built never to reach it; tests/feature-flags-http.test.ts fuzzes for it. */
   internal_error: 500,

@@ -36,11 +36,11 @@ export function denoServeArgs(port: number): string[] {
     "--quiet",
     "--host", "127.0.0.1",
     "--port", String(port),
-    // Loopback only: the database and the listening socket. No file writes, no subprocesses.
+    // Loopback only: the database and the listening socket. Reads only the project (its code and
+    // node_modules); no file writes, no subprocesses.
     "--allow-net=127.0.0.1,localhost",
     "--allow-env",
-    "--allow-read",
-    "--allow-sys",
+    `--allow-read=${PROJECT_ROOT}`,
     GATEWAY_ENTRY,
   ];
 }
