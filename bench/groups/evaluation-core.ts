@@ -82,15 +82,25 @@ export const evaluationCore: BenchGroup = {
           from generate_series(0, ${last}::int) g`),
       );
       const bucketOn = onCount;
-      const enabledRates = await timeQuery(() =>
-        countOn(database.sql`
-          select count(*) filter (where public.flag_enabled('DLQ_ENABLED', 'tenant-' || g))::int as on_count
-          from generate_series(0, ${last}::int) g`),
-      );
       const expectedOn = Math.round((runs.node?.coreOnShare ?? 0) * subjectCount);
-      if (new Set([inlineOn, bucketOn, onCount, expectedOn]).size !== 1) {
-        throw new Error(`subjects on at 5 %: inline SQL ${inlineOn}, flag_bucket ${bucketOn}, flag_enabled ${onCount}, TypeScript core ${expectedOn}: the rules disagree`);
+      if (new Set([inlineOn, bucketOn, expectedOn]).size !== 1) {
+        throw new Error(`subjects on at 5 %: inline SQL ${inlineOn}, flag_bucket ${bucketOn}, TypeScript core ${expectedOn}: the rules disagree`);
       }
+      // flag_enabled costs several times flag_bucket per call (it reads feature_flags each time):
+      // a tenth of the subjects keeps the run short; its rate per subject is what is reported.
+      const enabledSubjects = Math.floor(subjectCount / 10);
+      const enabledRates = await repeat(settings.runs, async () => {
+        const started = performance.now();
+        const rows = await database.sql`
+          select count(*) filter (where public.flag_enabled('DLQ_ENABLED', 'tenant-' || g))::int as on_count
+          from generate_series(0, ${enabledSubjects - 1}::int) g`;
+        const seconds = (performance.now() - started) / 1000;
+        const [sameAsBucket] = await database.sql`
+          select count(*) filter (where public.flag_bucket('DLQ_ENABLED', 'tenant-' || g) < 500)::int as on_count
+          from generate_series(0, ${enabledSubjects - 1}::int) g`;
+        if (rows[0]!.on_count !== sameAsBucket!.on_count) throw new Error(`flag_enabled put ${rows[0]!.on_count as number} subjects on, flag_bucket ${sameAsBucket!.on_count as number}`);
+        return enabledSubjects / seconds;
+      });
       book.add({
         id: "core.sql.inline",
         label: `PostgreSQL: the rule inline in one query (reference, no function call), ${subjects} subjects`,
@@ -107,7 +117,7 @@ export const evaluationCore: BenchGroup = {
       });
       book.add({
         id: "core.sql.enabled",
-        label: `PostgreSQL: flag_enabled() (reads feature_flags per call), ${subjects} subjects in one query`,
+        label: `PostgreSQL: flag_enabled() (reads feature_flags per call), ${Math.floor(subjectCount / 10).toLocaleString("en-US")} subjects in one query`,
         unit: "evals/s",
         samples: enabledRates,
         baselineId: "core.sql.inline",
