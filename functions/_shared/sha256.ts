@@ -3,7 +3,7 @@
 // Why not crypto.subtle or node:crypto: the rollout core must run unchanged in Deno, Node and a
 // browser, synchronously (WebCrypto is async-only) and without I/O. Only the first 32-bit word of
 // the digest is needed for bucketing, so `sha256FirstWord` skips building the byte array.
-// tests/sha256.test.ts checks it against node:crypto.
+// tests/rollout-core.test.ts checks it against node:crypto.
 
 const ROUND_CONSTANTS = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

@@ -9,8 +9,9 @@
 set lock_timeout = '5s';
 
 create table if not exists public.feature_flags (
+  -- Postgres checks constraints in name order; the key's is named to be reported first.
   key                 text primary key
-                      constraint flag_key_must_be_upper_snake_case_up_to_64_chars
+                      constraint key_must_be_upper_snake_case_up_to_64_chars
                       check (key ~ '^[A-Z][A-Z0-9_]{0,63}$'),
   description         text not null default '',
   enabled             boolean not null default false,
@@ -22,7 +23,7 @@ create table if not exists public.feature_flags (
                       check (rollout_percentage = round(rollout_percentage, 2)),
   -- Flags that share a bucket group pick the same subjects; filled with the key when left empty.
   bucket_group        text not null
-                      constraint bucket_group_must_be_1_to_64_visible_chars
+                      constraint rollout_bucket_group_must_be_1_to_64_visible_chars
                       check (bucket_group ~ '^[!-~]{1,64}$'),
   updated_at          timestamptz not null default now(),
   updated_by          text not null default current_user

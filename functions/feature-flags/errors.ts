@@ -1,0 +1,46 @@
+// Every error the function answers with: a named code, its HTTP status, and one table of them.
+// The core returns { data, error } with a code; only the edge (handler.ts) turns codes into a
+// status and a JSON body `{ "error": { "code": "...", "message": "..." } }`.
+//
+// OFREP routes answer in the protocol's own error shape instead (see ofrep.ts).
+
+export const ERROR_STATUS = {
+  /** No credentials, or credentials that match no key or JWT. */
+  unauthorized: 401,
+  /** Valid credentials that may not do this (a publishable key or user JWT on a write). */
+  secret_key_required: 403,
+  /** subject missing, empty or longer than 256 UTF-8 bytes. */
+  invalid_subject: 400,
+  /** A flag key that is not upper snake case (A-Z, 0-9, _), up to 64 characters. */
+  invalid_flag_key: 400,
+  /** A PATCH body that is not a JSON object with enabled and/or rollout_percentage. */
+  invalid_body: 400,
+  /** The flag key is not in the table (nor set by an override). */
+  flag_not_found: 404,
+  /** No route under /feature-flags matches the path. */
+  route_not_found: 404,
+  method_not_allowed: 405,
+  /** The flags table could not be written (database unreachable or failed). */
+  database_unavailable: 503,
+  /** @supabase/server cannot read its environment (for example SUPABASE_URL is not set). */
+  not_configured: 503,
+  /** A bug. Lookups are built never to reach it; tests/feature-flags-http.test.ts fuzzes for it. */
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { data: T; error: null } | { data: null; error: ApiError };
+
+export function ok<T>(data: T): Result<T> {
+  return { data, error: null };
+}
+
+export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
+  return { data: null, error: { code, message } };
+}

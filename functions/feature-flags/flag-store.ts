@@ -1,0 +1,113 @@
+// The module-level cache of the flags table: one database read per TTL however many requests
+// arrive, and the last good read served (bounded) while the database is unreachable.
+//
+//   fresh        read less than ttl ago: served as is.
+//   refresh      older than ttl: the first request starts one read, every concurrent request
+//                awaits that same read (single flight).
+//   stale        the read failed: the last good flags are served, marked stale, until they are
+//                staleLimit old; the next read is tried one ttl after the failed one, so a dead
+//                database is not hammered by every request.
+//   unavailable  no good read, or the last one is too old: no flags (every flag off, reason ERROR).
+//
+// No I/O of its own: the loader and the clock are passed in, so tests drive it directly.
+
+import type { FlagDefinition } from "../_shared/rollout.ts";
+
+export type FlagLoader = () => Promise<FlagDefinition[]>;
+
+export type SourceState = "fresh" | "stale" | "unavailable";
+
+export interface FlagSnapshot {
+  /** null when no flags can be served (state "unavailable"). */
+  flags: ReadonlyMap<string, FlagDefinition> | null;
+  state: SourceState;
+  /** When the served flags were read (epoch ms), null when none. */
+  fetchedAt: number | null;
+  /** Age of the served flags in ms, null when none. */
+  ageMs: number | null;
+  /** Why the last read failed, when it did. */
+  lastError: string | null;
+  /** Keys of the last good read, kept when its values are too old to serve (answered ERROR). */
+  lastKnownKeys: readonly string[];
+}
+
+export interface FlagStoreOptions {
+  load: FlagLoader;
+  ttlMs: number;
+  staleLimitMs: number;
+  now?: () => number;
+  /** Called once per failed read, e.g. to log it. */
+  onLoadError?: (error: unknown) => void;
+}
+
+export class FlagStore {
+  #good: { flags: Map<string, FlagDefinition>; fetchedAt: number } | null = null;
+  #lastAttemptAt: number | null = null;
+  #lastError: string | null = null;
+  #inFlight: Promise<void> | null = null;
+  #reads = 0;
+  readonly #options: FlagStoreOptions;
+  readonly #now: () => number;
+
+  constructor(options: FlagStoreOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many times the loader has been called (reported by /health; checked by tests). */
+  get reads(): number {
+    return this.#reads;
+  }
+
+  /** The flags to serve now, reading the table first when the cache is due. Never throws. */
+  async snapshot(): Promise<FlagSnapshot> {
+    if (this.#due()) await this.#refresh();
+    return this.peek();
+  }
+
+  /** The flags to serve now, without reading the table. */
+  peek(): FlagSnapshot {
+    const now = this.#now();
+    const good = this.#good;
+    const age = good ? now - good.fetchedAt : null;
+    const lastError = this.#lastError;
+    if (!good || age === null) {
+      return { flags: null, state: "unavailable", fetchedAt: null, ageMs: null, lastError, lastKnownKeys: [] };
+    }
+    const lastKnownKeys = [...good.flags.keys()];
+    const served = { fetchedAt: good.fetchedAt, ageMs: age, lastError, lastKnownKeys };
+    if (lastError === null) return { flags: good.flags, state: "fresh", ...served };
+    if (age <= this.#options.staleLimitMs) return { flags: good.flags, state: "stale", ...served };
+    return { flags: null, state: "unavailable", ...served };
+  }
+
+  /** Forget the cache age so the next request reads the table (after this instance wrote it). */
+  invalidate(): void {
+    this.#lastAttemptAt = null;
+  }
+
+  #due(): boolean {
+    return this.#lastAttemptAt === null || this.#now() - this.#lastAttemptAt >= this.#options.ttlMs;
+  }
+
+  #refresh(): Promise<void> {
+    this.#inFlight ??= this.#read().finally(() => {
+      this.#inFlight = null;
+    });
+    return this.#inFlight;
+  }
+
+  async #read(): Promise<void> {
+    this.#reads += 1;
+    try {
+      const rows = await this.#options.load();
+      this.#good = { flags: new Map(rows.map((flag) => [flag.key, flag])), fetchedAt: this.#now() };
+      this.#lastError = null;
+    } catch (error) {
+      this.#lastError = error instanceof Error ? error.message : String(error);
+      this.#options.onLoadError?.(error);
+    } finally {
+      this.#lastAttemptAt = this.#now();
+    }
+  }
+}

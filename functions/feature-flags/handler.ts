@@ -1,0 +1,215 @@
+// The feature-flags function as a Request -> Response handler. Everything it needs is passed in
+// (index.ts wires the real postgres.js, @supabase/server and environment), so the same handler
+// runs in Deno and, for in-process tests, in Node.
+
+import { validateFlagKey, validateSubject } from "../_shared/rollout.ts";
+import type { Authenticator, Caller } from "./auth.ts";
+import type { FunctionConfig } from "./config.ts";
+import { corsHeadersFor } from "./cors.ts";
+import { ERROR_STATUS, type ApiError, type ErrorCode } from "./errors.ts";
+import { evaluateAll, evaluateKey, sourceReport } from "./evaluate.ts";
+import type { FlagDatabase } from "./flag-database.ts";
+import type { FlagStore } from "./flag-store.ts";
+import { parseFlagChange } from "./flag-update.ts";
+import { etagOf, ifNoneMatchHits, ofrepSuccess, parseOfrepRequest } from "./ofrep.ts";
+import { routeOf, type Route } from "./routes.ts";
+
+export interface HandlerDependencies {
+  config: Pick<FunctionConfig, "overrides" | "invalidOverrides" | "cacheTtlMs" | "staleLimitMs">;
+  store: FlagStore;
+  database: FlagDatabase;
+  auth: Authenticator;
+  /** supabase-js's canonical CORS headers. */
+  supabaseCors: Readonly<Record<string, string>>;
+  log?: (message: string) => void;
+}
+
+/** Bodies larger than this are refused before parsing (flag requests are tiny). */
+const MAX_BODY_BYTES = 64 * 1024;
+
+export function createHandler(deps: HandlerDependencies): (request: Request) => Promise<Response> {
+  const cors = corsHeadersFor(deps.supabaseCors);
+  const log = deps.log ?? ((message: string) => console.error(message));
+
+  const respond = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    new Response(body === null ? null : JSON.stringify(body), {
+      status,
+      headers: {
+        ...cors,
+        ...(body === null ? {} : { "Content-Type": "application/json; charset=utf-8" }),
+        "Cache-Control": "no-store",
+        ...headers,
+      },
+    });
+  const error = (code: ErrorCode, message: string, headers: Record<string, string> = {}) =>
+    respond(ERROR_STATUS[code], { error: { code, message } satisfies ApiError }, headers);
+  const fromError = (apiError: ApiError) => error(apiError.code, apiError.message);
+
+  async function dispatch(request: Request, route: Route): Promise<Response> {
+    switch (route.kind) {
+      case "preflight":
+        return new Response(null, { status: 204, headers: cors });
+      case "not_found":
+        return error("route_not_found", "no such endpoint: see GET /feature-flags, /feature-flags/<KEY>, /feature-flags/health and /feature-flags/ofrep/v1/evaluate/flags");
+      case "method_not_allowed":
+        return error("method_not_allowed", `use ${route.allow.join(", ")}`, { Allow: route.allow.join(", ") });
+      case "update_flag": {
+        const caller = await deps.auth.writer(request);
+        if (caller.error) return fromError(caller.error);
+        return updateFlag(request, route.key, caller.data);
+      }
+    }
+    const caller = await deps.auth.reader(request);
+    if (caller.error) return fromError(caller.error);
+    switch (route.kind) {
+      case "list":
+        return listFlags(request);
+      case "get_flag":
+        return getFlag(request, route.key);
+      case "health":
+        return health();
+      case "ofrep_flag":
+        return ofrepFlag(request, route.key);
+      case "ofrep_bulk":
+        return ofrepBulk(request);
+    }
+  }
+
+  function subjectOf(request: Request) {
+    return validateSubject(new URL(request.url).searchParams.get("subject"));
+  }
+
+  async function listFlags(request: Request): Promise<Response> {
+    const subject = subjectOf(request);
+    if (!subject.ok) return error("invalid_subject", subject.error);
+    const snapshot = await deps.store.snapshot();
+    const flags = Object.fromEntries(
+      evaluateAll(snapshot, deps.config.overrides, subject.value).map((evaluation) => [evaluation.key, evaluation]),
+    );
+    return respond(200, { subject: subject.value, flags, source: sourceReport(snapshot) }, { "X-Flags-Source": snapshot.state });
+  }
+
+  async function getFlag(request: Request, rawKey: string): Promise<Response> {
+    const key = validateFlagKey(rawKey);
+    if (!key.ok) return error("invalid_flag_key", key.error);
+    const subject = subjectOf(request);
+    if (!subject.ok) return error("invalid_subject", subject.error);
+    const snapshot = await deps.store.snapshot();
+    const evaluation = evaluateKey(snapshot, deps.config.overrides, key.value, subject.value);
+    if (!evaluation) return error("flag_not_found", `there is no flag ${key.value}`);
+    return respond(200, { ...evaluation, subject: subject.value, source: sourceReport(snapshot) }, { "X-Flags-Source": snapshot.state });
+  }
+
+  async function updateFlag(request: Request, rawKey: string, caller: Caller): Promise<Response> {
+    const key = validateFlagKey(rawKey);
+    if (!key.ok) return error("invalid_flag_key", key.error);
+    const bodyText = await readBody(request);
+    if (bodyText === null) return error("invalid_body", `the body must be at most ${MAX_BODY_BYTES} bytes`);
+    const change = parseFlagChange(bodyText);
+    if (change.error) return fromError(change.error);
+    let flag;
+    try {
+      flag = await deps.database.updateFlag(key.value, change.data, caller.actor);
+    } catch (cause) {
+      log(`feature-flags: updating ${key.value} failed: ${describe(cause)}`);
+      return error("database_unavailable", `the flag could not be changed: ${describe(cause)}`);
+    }
+    if (!flag) return error("flag_not_found", `there is no flag ${key.value}`);
+    // This instance serves the change at once; other instances within their cache TTL.
+    deps.store.invalidate();
+    const override = deps.config.overrides.get(key.value);
+    return respond(200, {
+      flag,
+      actor: caller.actor,
+      ...(override ? { warning: `FEATURE_FLAG_${key.value} is set in this function's environment and takes precedence over the table` } : {}),
+    });
+  }
+
+  async function health(): Promise<Response> {
+    let databaseError: string | null = null;
+    try {
+      await deps.database.ping();
+    } catch (cause) {
+      databaseError = describe(cause);
+    }
+    const snapshot = await deps.store.snapshot();
+    const source = sourceReport(snapshot);
+    const status = snapshot.state === "unavailable"
+      ? "unavailable"
+      : databaseError || snapshot.state === "stale" || deps.config.invalidOverrides.length > 0
+      ? "degraded"
+      : "ok";
+    return respond(status === "unavailable" ? 503 : 200, {
+      status,
+      database: { reachable: databaseError === null, ...(databaseError ? { error: databaseError } : {}) },
+      cache: {
+        ...source,
+        stale: snapshot.state !== "fresh",
+        flagCount: snapshot.flags?.size ?? 0,
+        ttlMs: deps.config.cacheTtlMs,
+        staleLimitMs: deps.config.staleLimitMs,
+        reads: deps.store.reads,
+      },
+      overrides: {
+        keys: [...deps.config.overrides.keys()].sort(),
+        invalid: deps.config.invalidOverrides,
+      },
+    });
+  }
+
+  async function ofrepFlag(request: Request, rawKey: string): Promise<Response> {
+    const key = validateFlagKey(rawKey);
+    if (!key.ok) return respond(404, { key: rawKey.slice(0, 200), errorCode: "FLAG_NOT_FOUND", errorDetails: key.error });
+    const bodyText = await readBody(request);
+    const parsed = parseOfrepRequest(bodyText);
+    if (parsed.failure) {
+      const { status, ...failure } = parsed.failure;
+      return respond(status, { key: key.value, ...failure });
+    }
+    const snapshot = await deps.store.snapshot();
+    const evaluation = evaluateKey(snapshot, deps.config.overrides, key.value, parsed.subject);
+    if (!evaluation) return respond(404, { key: key.value, errorCode: "FLAG_NOT_FOUND", errorDetails: `there is no flag ${key.value}` });
+    return respond(200, ofrepSuccess(evaluation, sourceReport(snapshot)), { "X-Flags-Source": snapshot.state });
+  }
+
+  async function ofrepBulk(request: Request): Promise<Response> {
+    const bodyText = await readBody(request);
+    const parsed = parseOfrepRequest(bodyText);
+    if (parsed.failure) {
+      const { status, ...failure } = parsed.failure;
+      return respond(status, failure);
+    }
+    const snapshot = await deps.store.snapshot();
+    const source = sourceReport(snapshot);
+    const flags = evaluateAll(snapshot, deps.config.overrides, parsed.subject).map((evaluation) => ofrepSuccess(evaluation, source));
+    // The ETag covers the answers, not the cache age, so an unchanged answer is a 304.
+    const etag = await etagOf(JSON.stringify(flags.map(({ metadata: { sourceAgeMs: _, ...metadata }, ...flag }) => ({ ...flag, metadata }))));
+    const headers = { ETag: etag, "X-Flags-Source": snapshot.state };
+    if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, headers);
+    return respond(200, { flags }, headers);
+  }
+
+  return async function handle(request: Request): Promise<Response> {
+    const route = routeOf(request.method, new URL(request.url).pathname);
+    try {
+      return await dispatch(request, route);
+    } catch (cause) {
+      log(`feature-flags: unexpected error on ${request.method} ${new URL(request.url).pathname}: ${cause instanceof Error ? cause.stack : String(cause)}`);
+      return error("internal_error", "unexpected error; the function's log has the details");
+    }
+  };
+}
+
+/** The body as text, or null when it is too large or cannot be read. */
+async function readBody(request: Request): Promise<string | null> {
+  try {
+    const text = await request.text();
+    return new TextEncoder().encode(text).length > MAX_BODY_BYTES ? null : text;
+  } catch {
+    return null;
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,42 @@
+// The feature-flags edge function: a thin shell that wires the runtime (Deno's environment,
+// postgres.js, @supabase/server, supabase-js's CORS headers) into handler.ts.
+// Deployed with `supabase functions deploy feature-flags` (supabase/config.toml points here).
+
+import postgres from "npm:postgres@3.4.9";
+import { verifyAuth } from "npm:@supabase/server@1.4.1/core";
+import { corsHeaders } from "npm:@supabase/supabase-js@2.109.0/cors";
+import { createAuthenticator, type VerifyAuth } from "./auth.ts";
+import { loadConfig } from "./config.ts";
+import { createFlagDatabase, type SqlClient } from "./flag-database.ts";
+import { FlagStore } from "./flag-store.ts";
+import { createHandler } from "./handler.ts";
+
+const config = loadConfig(Deno.env.toObject());
+for (const { error } of config.invalidOverrides) console.error(`feature-flags: ignored override: ${error}`);
+
+// Module level, so the connection and the cache live as long as the isolate.
+const sql = postgres(config.databaseUrl, {
+  prepare: false,
+  max: 1,
+  connect_timeout: Math.ceil(config.databaseTimeoutMs / 1000),
+  idle_timeout: 60,
+  onnotice: () => {},
+  connection: { application_name: "feature-flags function" },
+});
+const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs);
+const store = new FlagStore({
+  load: database.readFlags,
+  ttlMs: config.cacheTtlMs,
+  staleLimitMs: config.staleLimitMs,
+  onLoadError: (error) => console.error(`feature-flags: reading flags failed: ${error instanceof Error ? error.message : String(error)}`),
+});
+
+const fetch = createHandler({
+  config,
+  store,
+  database,
+  auth: createAuthenticator(verifyAuth as unknown as VerifyAuth),
+  supabaseCors: corsHeaders,
+});
+
+export default { fetch };

@@ -1,0 +1,88 @@
+// The OpenFeature Remote Evaluation Protocol (OFREP) view of an evaluation, per the protocol's
+// OpenAPI (github.com/open-feature/protocol, service/openapi.yaml):
+//
+//   request      { "context": { "targetingKey": "<subject>", ... } }
+//   200 single   { key, value, reason, variant, metadata }
+//   200 bulk     { flags: [ <single>, ... ] } with an ETag; If-None-Match that matches -> 304
+//   400          { key, errorCode: PARSE_ERROR | TARGETING_KEY_MISSING | INVALID_CONTEXT, errorDetails }
+//                (bulk: no key)
+//   404 single   { key, errorCode: FLAG_NOT_FOUND, errorDetails }
+//   401          missing or wrong credentials
+// With no flag data at all a flag is answered 200, value false, reason ERROR (the same answer
+// as the plain API), never a 5xx.
+
+import { validateSubject, type FlagEvaluation } from "../_shared/rollout.ts";
+import type { SourceReport } from "./evaluate.ts";
+
+export type OfrepErrorCode = "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "FLAG_NOT_FOUND" | "GENERAL";
+
+export interface OfrepFailure {
+  status: 400 | 404;
+  errorCode: OfrepErrorCode;
+  errorDetails: string;
+}
+
+export type OfrepRequest = { subject: string; failure: null } | { subject: null; failure: OfrepFailure };
+
+/** Reads the evaluation context's targetingKey (the subject) from a request body (null: unreadable). */
+export function parseOfrepRequest(bodyText: string | null): OfrepRequest {
+  const failure = (errorCode: OfrepErrorCode, errorDetails: string): OfrepRequest => ({
+    subject: null,
+    failure: { status: 400, errorCode, errorDetails },
+  });
+  if (bodyText === null) return failure("PARSE_ERROR", "the request body could not be read or is over 64 KiB");
+  let body: unknown = {};
+  if (bodyText.trim() !== "") {
+    try {
+      body = JSON.parse(bodyText);
+    } catch {
+      return failure("PARSE_ERROR", "the request body is not valid JSON");
+    }
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return failure("PARSE_ERROR", "the request body must be a JSON object like {\"context\": {\"targetingKey\": \"tenant-1\"}}");
+  }
+  const context = (body as Record<string, unknown>).context ?? {};
+  if (typeof context !== "object" || context === null || Array.isArray(context)) {
+    return failure("INVALID_CONTEXT", "context must be a JSON object");
+  }
+  const targetingKey = (context as Record<string, unknown>).targetingKey;
+  if (targetingKey === undefined || targetingKey === null || targetingKey === "") {
+    return failure("TARGETING_KEY_MISSING", "context.targetingKey is required: it is the subject the rollout is decided for");
+  }
+  if (typeof targetingKey !== "string") return failure("INVALID_CONTEXT", "context.targetingKey must be a string");
+  const subject = validateSubject(targetingKey);
+  if (!subject.ok) return failure("INVALID_CONTEXT", `context.targetingKey: ${subject.error}`);
+  return { subject: subject.value, failure: null };
+}
+
+export function ofrepSuccess(evaluation: FlagEvaluation, source: SourceReport) {
+  const metadata: Record<string, string | number | boolean> = {
+    bucket: evaluation.bucket,
+    rolloutPercentage: evaluation.rolloutPercentage,
+    overridden: evaluation.overridden,
+    source: source.state,
+  };
+  if (source.ageMs !== null) metadata.sourceAgeMs = source.ageMs;
+  return {
+    key: evaluation.key,
+    value: evaluation.value,
+    reason: evaluation.reason,
+    variant: evaluation.value ? "on" : "off",
+    metadata,
+  };
+}
+
+/** A strong ETag over the exact bytes of a response body. */
+export async function etagOf(body: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
+  const hex = Array.from(digest.subarray(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `"${hex}"`;
+}
+
+/** RFC 9110 If-None-Match: `*` or a list of (possibly weak) tags, compared weakly. */
+export function ifNoneMatchHits(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  const bare = (tag: string) => tag.trim().replace(/^W\//, "");
+  return header.split(",").some((tag) => tag.trim() === "*" || bare(tag) === bare(etag));
+}

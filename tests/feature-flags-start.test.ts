@@ -1,0 +1,124 @@
+// `npm start` (scripts/start.ts) as a newcomer runs it: embedded Postgres kept in a data folder,
+// platform roles, migrations pushed by the real CLI, the function served by the real Deno at
+// /functions/v1/feature-flags; flags readable with the printed key; Ctrl-C (SIGINT to the
+// process group, as a terminal sends it) stops every child; a second start reuses data and keys.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../scripts/lib/embedded-postgres.ts";
+import { BIN_DIR, PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
+import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
+
+const dataDir = mkdtempSync(path.join(tmpdir(), "rrk-start-"));
+const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dataDir, { recursive: true, force: true })];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  port: number;
+}
+
+async function npmStart(env: Record<string, string> = {}): Promise<Started> {
+  const port = await freePort();
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  // detached: its own process group, so the test can send SIGINT to the group like a terminal.
+  const child = spawn(path.join(BIN_DIR, "tsx"), ["scripts/start.ts"], {
+    cwd: PROJECT_ROOT,
+    env: { ...inherited, PORT: String(port), FEATURE_FLAGS_DATA_DIR: dataDir, NO_COLOR: "1", ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  cleanups.push(() => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  });
+  const deadline = Date.now() + 110_000;
+  while (!output.includes("Press Ctrl-C to stop.")) {
+    if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start was not ready in time:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { child, output: () => output, port };
+}
+
+async function ctrlC(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.once("exit", (code) => resolve(code)));
+  process.kill(-started.child.pid!, "SIGINT");
+  return exited;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The curl line npm start printed, run with fetch. */
+async function printedCurl(output: string): Promise<Response> {
+  const match = /curl -s '([^']+\?subject=tenant-42)' -H 'apikey: ([^']+)'/.exec(output);
+  expect(match, output).not.toBeNull();
+  return fetch(match![1]!, { headers: { apikey: match![2]! } });
+}
+
+describe("npm start", () => {
+  it("serves flags at /functions/v1/feature-flags with the printed key; Ctrl-C stops everything", async () => {
+    const started = await npmStart();
+    const output = started.output();
+    expect(output).toContain("supabase db push");
+    expect(output).toContain("Applying migration 20261125100300_create_feature_flags.sql");
+    expect(output).toContain(`Serving http://127.0.0.1:${started.port}/functions/v1/feature-flags`);
+    const keys = JSON.parse(readFileSync(path.join(dataDir, "local-keys.json"), "utf8"));
+    expect(output).toContain(keys.publishableKey);
+    expect(keys.secretKey).toMatch(/^sb_secret_/);
+
+    const response = await printedCurl(output);
+    expect(response.status).toBe(200);
+    expect((await response.json()).flags.DLQ_ENABLED).toMatchObject({ value: false, reason: "DISABLED" });
+    const patch = await fetch(`http://127.0.0.1:${started.port}/functions/v1/feature-flags/DLQ_ENABLED`, {
+      method: "PATCH",
+      headers: { apikey: keys.secretKey, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: true, rollout_percentage: 100 }),
+    });
+    expect(patch.status).toBe(200);
+
+    expect(await ctrlC(started)).toBe(0);
+    expect(started.output()).toContain("Stopped.");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(groupAlive(started.child.pid!)).toBe(false);
+    await expect(fetch(`http://127.0.0.1:${started.port}/functions/v1/feature-flags/health`)).rejects.toThrow();
+  });
+
+  it("a second start reuses the data folder and the keys", async () => {
+    const keysBefore = readFileSync(path.join(dataDir, "local-keys.json"), "utf8");
+    const started = await npmStart();
+    expect(started.output()).toContain("up to date");
+    expect(readFileSync(path.join(dataDir, "local-keys.json"), "utf8")).toBe(keysBefore);
+    const response = await printedCurl(started.output());
+    expect((await response.json()).flags.DLQ_ENABLED).toMatchObject({ value: true, reason: "STATIC" });
+    expect(await ctrlC(started)).toBe(0);
+  });
+
+  // DATABASE_URL instead of the embedded database: needs a server to create a database on.
+  it.skipIf(!usingServer)("uses DATABASE_URL when given", async () => {
+    const db: TestDatabase = await createTestDatabase({ bootstrap: false });
+    cleanups.push(() => db.drop());
+    const started = await npmStart({ DATABASE_URL: db.url });
+    expect(started.output()).toContain("Database: DATABASE_URL");
+    expect((await printedCurl(started.output())).status).toBe(200);
+    expect(await ctrlC(started)).toBe(0);
+  });
+});

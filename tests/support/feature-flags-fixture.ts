@@ -1,0 +1,58 @@
+// Shared set-up for the feature-flags tests: a database with the migrations pushed by the real
+// CLI, local keys, the handler wired in-process (Node), and the real Deno server over HTTP.
+import { verifyAuth } from "@supabase/server/core";
+import { corsHeaders } from "@supabase/supabase-js/cors";
+import { createAuthenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
+import { loadConfig } from "../../functions/feature-flags/config.ts";
+import { createFlagDatabase, type SqlClient } from "../../functions/feature-flags/flag-database.ts";
+import { FlagStore } from "../../functions/feature-flags/flag-store.ts";
+import { createHandler } from "../../functions/feature-flags/handler.ts";
+import { connect } from "../../scripts/lib/database.ts";
+import { freePort } from "../../scripts/lib/embedded-postgres.ts";
+import { startFunctionServer, type FunctionServer } from "../../scripts/lib/function-server.ts";
+import { authEnvironment, generateLocalKeys, type LocalKeys } from "../../scripts/lib/local-keys.ts";
+import { dbPush } from "../../scripts/lib/supabase-cli.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+
+export async function createFlagsDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  const push = await dbPush(db.url);
+  if (push.exitCode !== 0) throw new Error(`supabase db push failed:\n${push.output}`);
+  return db;
+}
+
+/** Sets a flag the way the dashboard's table editor does: a plain UPDATE as the owner role. */
+export async function setFlag(db: TestDatabase, key: string, enabled: boolean, rolloutPercentage: number, bucketGroup?: string) {
+  await db.sql`update public.feature_flags
+                  set enabled = ${enabled}, rollout_percentage = ${rolloutPercentage},
+                      bucket_group = coalesce(${bucketGroup ?? null}::text, bucket_group)
+                where key = ${key}`;
+}
+
+/** The handler in this Node process, with real postgres.js and @supabase/server. */
+export function inProcessFunction(databaseUrl: string, keys: LocalKeys, env: Record<string, string> = {}) {
+  const config = loadConfig({ SUPABASE_DB_URL: databaseUrl, ...env });
+  const sql = connect(databaseUrl);
+  const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs);
+  const store = new FlagStore({ load: database.readFlags, ttlMs: config.cacheTtlMs, staleLimitMs: config.staleLimitMs });
+  const auth = createAuthenticator(verifyAuth as unknown as VerifyAuth, {
+    url: "http://127.0.0.1:54321",
+    publishableKeys: { default: keys.publishableKey },
+    secretKeys: { default: keys.secretKey },
+    jwks: { keys: [{ kty: "oct", k: keys.jwtSecret, alg: "HS256", kid: keys.jwtKeyId }] },
+  });
+  const logged: string[] = [];
+  const handle = createHandler({ config, store, database, auth, supabaseCors: corsHeaders, log: (line) => logged.push(line) });
+  return { handle, store, logged, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** The real Deno server (behind the local /functions/v1 gateway) for this database. */
+export async function denoFunction(databaseUrl: string, keys: LocalKeys, env: Record<string, string> = {}): Promise<FunctionServer> {
+  const port = await freePort();
+  return startFunctionServer({
+    port,
+    env: { SUPABASE_DB_URL: databaseUrl, ...authEnvironment(keys, `http://127.0.0.1:${port}`), ...env },
+  });
+}
+
+export { generateLocalKeys, type LocalKeys };
