@@ -64,7 +64,7 @@ export function commandHelp(command: OpsCommand): string {
     "",
     command.summary,
     "",
-    command.description.trim(),
+    command.description.replace(/^\n+/, "").trimEnd(),
     "",
     "Options:",
     ...optionLines,

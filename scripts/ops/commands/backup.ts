@@ -32,44 +32,45 @@ export async function runBackup(ctx: OpsContext, schemas: string[] | undefined):
   const sql: Sql = ctx.sql();
 
   // The snapshot is exported from a repeatable-read transaction that stays open while pg_dump
-  // runs, so the row counts describe exactly what was dumped.
-  const record = await inTransaction(sql, async (tx) => {
-    await tx`set transaction isolation level repeatable read, read only`;
-    let snapshot: string | undefined;
-    try {
-      await tx.savepoint(async (sp) => {
-        const [row] = await sp<{ id: string }[]>`select pg_catalog.pg_export_snapshot() as id`;
-        snapshot = row!.id;
+  // runs, so the row counts describe exactly what was dumped. Where a server cannot export one
+  // (a hot standby before PostgreSQL 10, some poolers), the counts are taken just before instead.
+  const dumpIn = (useSnapshot: boolean) =>
+    inTransaction(sql, async (tx) => {
+      await tx`set transaction isolation level repeatable read, read only`;
+      const snapshot = useSnapshot ? (await tx<{ id: string }[]>`select pg_catalog.pg_export_snapshot() as id`)[0]!.id : undefined;
+      const rowCounts = await out.step("count rows per table", (progress) => countRows(tx, schemas, progress));
+      const args = ["--format=custom", `--file=${partial}`, "--no-password", ...(snapshot ? [`--snapshot=${snapshot}`] : []), ...(schemas ?? []).map((s) => `--schema=${s}`), connection.url];
+      await out.step(`pg_dump to ${file}`, async (progress) => {
+        const ticker = setInterval(() => progress(`${formatBytes(sizeOf(partial))} written`), 5_000);
+        try {
+          const result = await runTool(pgDump.path, args, connection.env);
+          if (result.exitCode !== 0) throw new Error(`pg_dump exited ${result.exitCode}: ${result.stderr.trim()}`);
+        } finally {
+          clearInterval(ticker);
+        }
       });
-    } catch (error) {
-      out.warn(`could not export a snapshot (${(error as Error).message}); row counts are taken just before the dump`);
-    }
-    const rowCounts = await out.step("count rows per table", (progress) => countRows(tx, schemas, progress));
-    const args = ["--format=custom", `--file=${partial}`, "--no-password", ...(snapshot ? [`--snapshot=${snapshot}`] : []), ...(schemas ?? []).map((s) => `--schema=${s}`), connection.url];
-    await out.step(`pg_dump to ${file}`, async (progress) => {
-      const ticker = setInterval(() => progress(`${formatBytes(sizeOf(partial))} written`), 5_000);
-      try {
-        const result = await runTool(pgDump.path, args, connection.env);
-        if (result.exitCode !== 0) throw new Error(`pg_dump exited ${result.exitCode}: ${result.stderr.trim()}`);
-      } finally {
-        clearInterval(ticker);
-      }
+      const [server] = await tx<{ version: string }[]>`select pg_catalog.current_setting('server_version') as version`;
+      return {
+        file: path.basename(file),
+        target: targetIdentity(settings.databaseUrl),
+        createdAt: ctx.now().toISOString(),
+        serverVersion: server!.version,
+        pgDumpVersion: pgDump.version,
+        sizeBytes: sizeOf(partial),
+        rowCounts,
+        consistentSnapshot: Boolean(snapshot),
+      } satisfies BackupRecord;
     });
-    const [server] = await tx<{ version: string }[]>`select pg_catalog.current_setting('server_version') as version`;
-    return {
-      file: path.basename(file),
-      target: targetIdentity(settings.databaseUrl),
-      createdAt: ctx.now().toISOString(),
-      serverVersion: server!.version,
-      pgDumpVersion: pgDump.version,
-      sizeBytes: sizeOf(partial),
-      rowCounts,
-      consistentSnapshot: Boolean(snapshot),
-    } satisfies BackupRecord;
-  }).catch((error) => {
-    rmSync(partial, { force: true });
-    throw error;
-  });
+  const record = await dumpIn(true)
+    .catch(async (error) => {
+      if (!/snapshot/i.test((error as Error).message)) throw error;
+      out.warn(`could not export a snapshot (${(error as Error).message}); row counts are taken just before the dump`);
+      return dumpIn(false);
+    })
+    .catch((error) => {
+      rmSync(partial, { force: true });
+      throw error;
+    });
 
   // A dump pg_restore cannot list is no backup.
   const pgRestore = pgToolPath("pg_restore", settings.values);

@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { formatDuration } from "../../lib/duration.ts";
 import { findMigration, readSql } from "../../lib/migration-files.ts";
 import { migrationHistory } from "../../lib/migration-history.ts";
-import { dbPush } from "../../lib/supabase-cli.ts";
+import { cliOutputLines, dbPush } from "../../lib/supabase-cli.ts";
 import { inRolledBackTransaction, takeOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, optionDuration, type OpsCommand } from "../command.ts";
 import { planDryRun, renderDryRun } from "../plan/dry-run-sql.ts";
@@ -44,7 +44,7 @@ on a busy production table, prefer a staging copy or a quiet moment.`,
     const statementTimeoutMs = optionDuration(options, "statement-timeout", "5m");
 
     const cli = await out.step("supabase db push --dry-run", async () => dbPush(ctx.settings.databaseUrl, { dryRun: true, cwd: ctx.projectDir }));
-    for (const line of cli.output.trim().split("\n")) out.line(`  | ${line}`);
+    for (const line of cliOutputLines(cli)) out.line(`  | ${line}`);
     if (cli.exitCode !== 0) throw new Error(`supabase db push --dry-run exited ${cli.exitCode}`);
 
     const history = await migrationHistory(ctx.settings.databaseUrl, ctx.projectDir);
