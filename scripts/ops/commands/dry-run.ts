@@ -28,6 +28,8 @@ export const dryRunCommand: OpsCommand = {
   2. Opens ONE transaction on the target, sets lock_timeout and statement_timeout, applies every
      pending migration in order, times each, and ROLLS BACK: SQL errors and lock waits show up
      here instead of in production, and the target is left unchanged.
+A migration's own \`set lock_timeout\` takes over from --lock-timeout for its statements, as it
+does in the live push.
 CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction, so the dry run builds those indexes
 with a plain CREATE/DROP INDEX (it says which); the live push still builds them concurrently.
 Note that the rolled-back transaction takes the same locks the push takes, for as long as it runs:

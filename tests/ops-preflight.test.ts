@@ -1,0 +1,99 @@
+// preflight and verify against a real database: a fresh target passes (given a backup record),
+// and each unsafe state is refused by name.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { dbPush } from "../scripts/lib/supabase-cli.ts";
+import { backupFileName, recordPathOf, targetIdentity, type BackupRecord } from "../scripts/ops/plan/backup-files.ts";
+import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
+import { ops } from "./support/ops-runner.ts";
+
+let db: TestDatabase;
+const backupDir = mkdtempSync(path.join(tmpdir(), "rrk-preflight-backups-"));
+
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  await db?.drop();
+});
+afterAll(() => rmSync(backupDir, { recursive: true, force: true }));
+
+/** A backup record as `backup` writes it (a real dump needs a server pg_dump can read: ops-backup.test.ts). */
+function recordBackup(url: string, takenAt: Date): void {
+  mkdirSync(backupDir, { recursive: true });
+  const file = path.join(backupDir, backupFileName(url, takenAt));
+  writeFileSync(file, "dump");
+  const record: BackupRecord = { file: path.basename(file), target: targetIdentity(url), createdAt: takenAt.toISOString(), serverVersion: "x", pgDumpVersion: "x", sizeBytes: 4, rowCounts: {}, consistentSnapshot: true };
+  writeFileSync(recordPathOf(file), JSON.stringify(record));
+}
+
+const preflight = (...args: string[]) => ops(db.url, ["preflight", "--backup-dir", backupDir, ...args]);
+
+describe("preflight", () => {
+  it("passes a fresh target with a recent backup, listing every pending migration", async () => {
+    recordBackup(db.url, new Date(Date.now() - 10 * 60_000));
+    const run = await preflight();
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/ok {4}backup .* taken 10\.0 min ago/);
+    expect(run.output).toContain("ok    table job_dlq: free");
+    expect(run.output).toContain("ok    column qc_jobs.last_heartbeat_at: absent");
+    expect(run.output).toMatch(/5 pending: 20261125100000, 20261125100100, 20261125100200, 20261125100300, 20261125100400/);
+    expect(run.output).toContain("Preflight passed.");
+  });
+
+  it("refuses without a backup newer than the bound", async () => {
+    recordBackup(db.url, new Date(Date.now() - 3 * 3_600_000));
+    const run = await preflight("--max-backup-age", "2h");
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/REFUSED: 1 preflight check\(s\) failed:\n {2}- no backup of .* newer than 2\.0 h/);
+  });
+
+  it("refuses a conflicting job_dlq, a foreign heartbeat column and an index of another shape", async () => {
+    await db.sql.unsafe(`
+      create table public.qc_jobs (id uuid primary key, created_at timestamptz, last_heartbeat_at bigint not null default 0);
+      create table public.job_dlq (id serial primary key, note text);
+      create index idx_qc_jobs_heartbeat on public.qc_jobs (created_at);`);
+    const run = await preflight("--skip-backup-check");
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/FAIL {2}table job_dlq: exists with another shape: id is integer, expected uuid; job_id missing \(uuid\)/);
+    expect(run.output).toMatch(/FAIL {2}column qc_jobs.last_heartbeat_at: exists as bigint not null with a default/);
+    expect(run.output).toMatch(/FAIL {2}index idx_qc_jobs_heartbeat: exists with another definition: public.qc_jobs USING btree \(created_at\)/);
+    expect(run.output).toContain("REFUSED: 3 preflight check(s) failed");
+  });
+
+  it("after a push, finds every object with our shape and nothing pending", async () => {
+    expect((await dbPush(db.url)).exitCode).toBe(0);
+    const run = await preflight("--skip-backup-check");
+    expect(run.code, run.output).toBe(0);
+    expect(run.output.match(/exists with our shape/g)).toHaveLength(14);
+    expect(run.output).toContain("none pending: the target is up to date");
+  });
+});
+
+describe("verify", () => {
+  it("passes every check after a push and fails the one an operator broke, changing nothing", async () => {
+    expect((await dbPush(db.url)).exitCode).toBe(0);
+    const ok = await ops(db.url, ["verify"]);
+    expect(ok.code, ok.output).toBe(0);
+    expect(ok.output).toMatch(/(\d+) check\(s\) passed, 0 failed/);
+    expect(ok.output).toContain("ok    idx_qc_jobs_heartbeat exists and is valid");
+
+    await db.sql`drop index public.idx_qc_jobs_heartbeat`;
+    const broken = await ops(db.url, ["verify"]);
+    expect(broken.code).toBe(1);
+    expect(broken.output).toContain("FAIL  idx_qc_jobs_heartbeat exists and is valid: index idx_qc_jobs_heartbeat is missing or invalid");
+    expect(broken.output).toContain("REFUSED: 1 verification check(s) failed");
+    // The checks write rows to prove triggers work; the rolled-back transaction keeps none.
+    const [rows] = await db.sql`select (select count(*) from public.job_dlq)::int as dlq, (select count(*) from public.feature_flag_audit)::int as audit`;
+    expect(rows).toEqual({ dlq: 0, audit: 2 });
+  });
+
+  it("skips migrations the target has not applied", async () => {
+    const run = await ops(db.url, ["verify"]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain("20261125100100_create_job_dlq.sql: not applied, skipped");
+    expect(run.output).toContain("0 check(s) passed, 0 failed.");
+  });
+});
