@@ -177,3 +177,11 @@ describe("backups, history, settings, redaction", () => {
     expect(redact("password authentication failed: p@ss-w0rd / p%40ss-w0rd")).toBe("password authentication failed: **** / ****");
   });
 });
+
+describe("redaction of a password that is also a visible name", () => {
+  it("masks it only where it stands as the password", () => {
+    const redact = createRedactor(["postgresql://postgres:postgres@127.0.0.1:5432/postgres"]);
+    expect(redact("target postgresql://postgres:postgres@127.0.0.1:5432/postgres, role postgres")).toBe("target postgresql://postgres:****@127.0.0.1:5432/postgres, role postgres");
+    expect(redact("dial postgres://postgres:postgres@db failed")).toBe("dial postgres://postgres:****@db failed");
+  });
+});
