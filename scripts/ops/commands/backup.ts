@@ -1,6 +1,6 @@
 // backup: pg_dump in custom format to a timestamped file in the backups folder, with a record of
 // its size and the row count of every table, counted in the very snapshot pg_dump dumps.
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Sql } from "../../lib/database.ts";
 import { formatBytes } from "../../lib/duration.ts";
@@ -26,7 +26,7 @@ export async function runBackup(ctx: OpsContext, schemas: string[] | undefined):
   const { out, settings } = ctx;
   const pgDump = await requireToolForServer(ctx, "pg_dump");
   mkdirSync(settings.backupDir, { recursive: true });
-  const file = path.join(settings.backupDir, backupFileName(settings.databaseUrl, ctx.now()));
+  const file = freshPath(path.join(settings.backupDir, backupFileName(settings.databaseUrl, ctx.now())));
   const partial = `${file}.partial`;
   const connection = toolConnection(settings.databaseUrl);
   const sql: Sql = ctx.sql();
@@ -84,6 +84,13 @@ export async function runBackup(ctx: OpsContext, schemas: string[] | undefined):
   out.line(`Backup: ${file} (${formatBytes(record.sizeBytes)}, custom format, ${record.consistentSnapshot ? "row counts from the dumped snapshot" : "row counts taken just before"})`);
   out.table(Object.entries(record.rowCounts).map(([table, rows]) => ({ table, rows })));
   return record;
+}
+
+/** Two backups within the same second get -2, -3, ...: a backup never overwrites another. */
+function freshPath(file: string): string {
+  let candidate = file;
+  for (let n = 2; existsSync(candidate) || existsSync(`${candidate}.partial`); n++) candidate = file.replace(/\.dump$/, `-${n}.dump`);
+  return candidate;
 }
 
 function sizeOf(file: string): number {
