@@ -3,22 +3,28 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dbPush } from "../scripts/lib/supabase-cli.ts";
 import { backupFileName, recordPathOf, targetIdentity, type BackupRecord } from "../scripts/ops/plan/backup-files.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 import { ops } from "./support/ops-runner.ts";
 
-let db: TestDatabase;
+// Three targets (a PGlite each costs seconds): fresh (read only here), conflicting, pushed.
+let fresh: TestDatabase;
+let pushed: TestDatabase;
 const backupDir = mkdtempSync(path.join(tmpdir(), "rrk-preflight-backups-"));
 
-beforeEach(async () => {
-  db = await createTestDatabase();
+beforeAll(async () => {
+  fresh = await createTestDatabase();
+  pushed = await createTestDatabase();
+  const push = await dbPush(pushed.url);
+  expect(push.exitCode, push.output).toBe(0);
 });
-afterEach(async () => {
-  await db?.drop();
+afterAll(async () => {
+  await fresh?.drop();
+  await pushed?.drop();
+  rmSync(backupDir, { recursive: true, force: true });
 });
-afterAll(() => rmSync(backupDir, { recursive: true, force: true }));
 
 /** A backup record as `backup` writes it (a real dump needs a server pg_dump can read: ops-backup.test.ts). */
 function recordBackup(url: string, takenAt: Date): void {
@@ -29,12 +35,12 @@ function recordBackup(url: string, takenAt: Date): void {
   writeFileSync(recordPathOf(file), JSON.stringify(record));
 }
 
-const preflight = (...args: string[]) => ops(db.url, ["preflight", "--backup-dir", backupDir, ...args]);
+const preflight = (db: TestDatabase, ...args: string[]) => ops(db.url, ["preflight", "--backup-dir", backupDir, ...args]);
 
 describe("preflight", () => {
   it("passes a fresh target with a recent backup, listing every pending migration", async () => {
-    recordBackup(db.url, new Date(Date.now() - 10 * 60_000));
-    const run = await preflight();
+    recordBackup(fresh.url, new Date(Date.now() - 10 * 60_000));
+    const run = await preflight(fresh);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/ok {4}backup .* taken 10\.0 min ago/);
     expect(run.output).toContain("ok    table job_dlq: free");
@@ -44,18 +50,19 @@ describe("preflight", () => {
   });
 
   it("refuses without a backup newer than the bound", async () => {
-    recordBackup(db.url, new Date(Date.now() - 3 * 3_600_000));
-    const run = await preflight("--max-backup-age", "2h");
+    const run = await preflight(fresh, "--max-backup-age", "5m");
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/REFUSED: 1 preflight check\(s\) failed:\n {2}- no backup of .* newer than 2\.0 h/);
+    expect(run.output).toMatch(/REFUSED: 1 preflight check\(s\) failed:\n {2}- no backup of .* newer than 5\.0 min/);
   });
 
   it("refuses a conflicting job_dlq, a foreign heartbeat column and an index of another shape", async () => {
+    const db = await createTestDatabase();
     await db.sql.unsafe(`
       create table public.qc_jobs (id uuid primary key, created_at timestamptz, last_heartbeat_at bigint not null default 0);
       create table public.job_dlq (id serial primary key, note text);
       create index idx_qc_jobs_heartbeat on public.qc_jobs (created_at);`);
-    const run = await preflight("--skip-backup-check");
+    const run = await preflight(db, "--skip-backup-check");
+    await db.drop();
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/FAIL {2}table job_dlq: exists with another shape: id is integer, expected uuid; job_id missing \(uuid\)/);
     expect(run.output).toMatch(/FAIL {2}column qc_jobs.last_heartbeat_at: exists as bigint not null with a default/);
@@ -64,8 +71,7 @@ describe("preflight", () => {
   });
 
   it("after a push, finds every object with our shape and nothing pending", async () => {
-    expect((await dbPush(db.url)).exitCode).toBe(0);
-    const run = await preflight("--skip-backup-check");
+    const run = await preflight(pushed, "--skip-backup-check");
     expect(run.code, run.output).toBe(0);
     expect(run.output.match(/exists with our shape/g)).toHaveLength(14);
     expect(run.output).toContain("none pending: the target is up to date");
@@ -74,7 +80,7 @@ describe("preflight", () => {
 
 describe("verify", () => {
   it("passes every check after a push and fails the one an operator broke, changing nothing", async () => {
-    expect((await dbPush(db.url)).exitCode).toBe(0);
+    const db = pushed;
     const ok = await ops(db.url, ["verify"]);
     expect(ok.code, ok.output).toBe(0);
     expect(ok.output).toMatch(/(\d+) check\(s\) passed, 0 failed/);
@@ -91,7 +97,7 @@ describe("verify", () => {
   });
 
   it("skips migrations the target has not applied", async () => {
-    const run = await ops(db.url, ["verify"]);
+    const run = await ops(fresh.url, ["verify"]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain("20261125100100_create_job_dlq.sql: not applied, skipped");
     expect(run.output).toContain("0 check(s) passed, 0 failed.");
