@@ -3,9 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../scripts/lib/database.ts";
 import { dbPush } from "../scripts/lib/supabase-cli.ts";
-import { schemaSnapshot } from "../scripts/lib/schema-snapshot.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
-import { ops, projectCopy } from "./support/ops-runner.ts";
+import { createPushedDatabase, ops, projectCopy, targetState } from "./support/ops-runner.ts";
 
 let db: TestDatabase;
 /** The first two migrations only: the target has qc_jobs and job_dlq, and three are pending. */
@@ -25,10 +24,7 @@ afterAll(async () => {
   broken.remove();
 });
 
-async function state() {
-  const history = await db.sql`select version from supabase_migrations.schema_migrations order by version`;
-  return { schema: await schemaSnapshot(db.sql), history: history.map((r) => r.version as string) };
-}
+const state = () => targetState(db);
 
 describe("dry-run", () => {
   it("applies every pending migration in one transaction, reports each, and leaves the target unchanged", async () => {
@@ -58,9 +54,8 @@ describe("dry-run", () => {
   });
 
   it("reports nothing to do on an up-to-date target", async () => {
-    const other = await createTestDatabase();
+    const other = await createPushedDatabase();
     try {
-      expect((await dbPush(other.url)).exitCode).toBe(0);
       const run = await ops(other.url, ["dry-run"]);
       expect(run.code, run.output).toBe(0);
       expect(run.output).toContain("Nothing pending: the target is up to date.");

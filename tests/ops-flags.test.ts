@@ -2,17 +2,14 @@
 // name, serialized by the ops lock; promotion to production waits for 7 healthy canary days.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../scripts/lib/database.ts";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
 import { OPS_LOCK_KEY } from "../scripts/lib/transaction.ts";
-import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
-import { ops } from "./support/ops-runner.ts";
+import { usingServer, type TestDatabase } from "./support/test-database.ts";
+import { createPushedDatabase, ops } from "./support/ops-runner.ts";
 
 let db: TestDatabase;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const push = await dbPush(db.url);
-  expect(push.exitCode, push.output).toBe(0);
+  db = await createPushedDatabase();
 });
 afterAll(async () => {
   await db?.drop();

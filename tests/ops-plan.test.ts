@@ -14,8 +14,6 @@ import { compareHeartbeatColumn, compareShape, EXPECTED_SHAPES, type ObservedObj
 import { backupFileName, findRecentBackup, targetIdentity, type BackupRecord } from "../scripts/ops/plan/backup-files.ts";
 import { resolveSettings, OpsConfigError } from "../scripts/ops/settings.ts";
 
-const DAY = 86_400_000;
-
 describe("dry-run SQL", () => {
   it("rewrites concurrent index statements to run in a transaction, and says which", () => {
     const sql = [

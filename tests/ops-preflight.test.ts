@@ -4,10 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
 import { backupFileName, recordPathOf, targetIdentity, type BackupRecord } from "../scripts/ops/plan/backup-files.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { ops } from "./support/ops-runner.ts";
+import { createPushedDatabase, ops } from "./support/ops-runner.ts";
 
 // Three targets (a PGlite each costs seconds): fresh (read only here), conflicting, pushed.
 let fresh: TestDatabase;
@@ -16,9 +15,7 @@ const backupDir = mkdtempSync(path.join(tmpdir(), "rrk-preflight-backups-"));
 
 beforeAll(async () => {
   fresh = await createTestDatabase();
-  pushed = await createTestDatabase();
-  const push = await dbPush(pushed.url);
-  expect(push.exitCode, push.output).toBe(0);
+  pushed = await createPushedDatabase();
 });
 afterAll(async () => {
   await fresh?.drop();

@@ -3,25 +3,19 @@
 // version refuse and change nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dbPush } from "../scripts/lib/supabase-cli.ts";
-import { schemaSnapshot } from "../scripts/lib/schema-snapshot.ts";
-import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
-import { ops } from "./support/ops-runner.ts";
+import type { TestDatabase } from "./support/test-database.ts";
+import { createPushedDatabase, ops, targetState } from "./support/ops-runner.ts";
 
 let db: TestDatabase;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const push = await dbPush(db.url);
-  expect(push.exitCode, push.output).toBe(0);
+  db = await createPushedDatabase();
 });
 afterAll(async () => {
   await db?.drop();
 });
 
-async function state() {
-  const history = await db.sql`select version from supabase_migrations.schema_migrations order by version`;
-  return { schema: await schemaSnapshot(db.sql), history: history.map((r) => r.version as string) };
-}
+const state = () => targetState(db);
 
 describe("rollback", () => {
   it("refuses when a later applied migration depends on it, changing nothing", async () => {
