@@ -86,9 +86,10 @@ describe.skipIf(!usingServer)("backup and restore on a server", () => {
       const asked: string[] = [];
       const run = await ops(target.url, ["restore", file], { confirm: async (_question, expected) => (asked.push(expected), false) });
       expect(run.code).toBe(1);
-      expect(asked).toEqual([new URL(target.url).pathname.slice(1)]);
+      const identity = `127.0.0.1:5432${new URL(target.url).pathname}`;
+      expect(asked).toEqual([identity]);
       expect(run.output).toContain(`Restore INTO: ${target.url}`);
-      expect(run.output).toContain("was not confirmed; nothing was restored");
+      expect(run.output).toContain(`restore into ${identity} was not confirmed; nothing was restored`);
       const [tables] = await target.sql`select count(*)::int as n from pg_tables where schemaname = 'public'`;
       expect(tables!.n).toBe(0);
     } finally {
@@ -99,7 +100,7 @@ describe.skipIf(!usingServer)("backup and restore on a server", () => {
   it("restore into a confirmed target keeps every row", async () => {
     const target = await createTestDatabase({ bootstrap: false });
     try {
-      const run = await ops(target.url, ["restore", file], { confirm: async (_question, expected) => expected === new URL(target.url).pathname.slice(1) });
+      const run = await ops(target.url, ["restore", file], { confirm: async (_question, expected) => expected === `127.0.0.1:5432${new URL(target.url).pathname}` });
       expect(run.code, run.output).toBe(0);
       expect(run.output).toContain("every row count matches the backup");
       expect(await contents(target)).toEqual(await contents(source));

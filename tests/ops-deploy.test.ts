@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { connect } from "../scripts/lib/database.ts";
+import { OPS_LOCK_KEY } from "../scripts/lib/transaction.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 import { ops } from "./support/ops-runner.ts";
 
@@ -37,6 +39,20 @@ describe("deploy", () => {
   });
 
   describe.skipIf(!usingServer)("on a server", () => {
+    // PGlite is one session, whose own advisory locks never block it: this needs a server.
+    it("does not start while another ops run holds the ops lock", async () => {
+      const other = connect(db.url);
+      try {
+        await other`select pg_advisory_lock(hashtext(${OPS_LOCK_KEY}))`;
+        const run = await ops(db.url, ["deploy"], { cwd });
+        expect(run.code).toBe(1);
+        expect(run.output).toContain("REFUSED: another ops run holds the ops lock on this database; deploy did not start");
+        expect(run.output).not.toContain("1/5 flags off");
+      } finally {
+        await other.end();
+      }
+    });
+
     it("runs flags off, preflight, backup, push, verify, then prints the next rollout step", async () => {
       writeFileSync(path.join(cwd, ".env.production"), `DATABASE_URL=${db.url}\nOPS_ACTOR=release-bot\n`);
       const first = await ops("postgresql://wrong@127.0.0.1:1/never", ["deploy", "--env", "production"], { cwd });

@@ -1,5 +1,8 @@
 // flags and rollout against a real database: changes are validated, audited with the operator's
 // name, serialized by the ops lock; promotion to production waits for 7 healthy canary days.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../scripts/lib/database.ts";
 import { OPS_LOCK_KEY } from "../scripts/lib/transaction.ts";
@@ -15,7 +18,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function flags() {
+async function flags(): Promise<Record<string, { enabled: boolean; pct: number }>> {
   const rows = await db.sql`select key, enabled, rollout_percentage::float8 as pct from public.feature_flags order by key`;
   return Object.fromEntries(rows.map((r) => [r.key, { enabled: r.enabled, pct: r.pct }]));
 }
@@ -123,6 +126,20 @@ describe("rollout", () => {
     expect(run.output).toMatch(/ok {4}job_dlq gained 0 entries/);
     expect((await lastAudit("JOB_HEARTBEAT")).actor).toBe("erin");
     expect(await flags()).toEqual({ DLQ_ENABLED: { enabled: true, pct: 100 }, JOB_HEARTBEAT: { enabled: true, pct: 100 } });
+  });
+
+  it("refuses the staging phase on production, where it would skip the canary", async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "rrk-flags-env-"));
+    writeFileSync(path.join(cwd, ".env.production"), `DATABASE_URL=${db.url}\n`);
+    const before = await flags();
+    await db.sql`update public.feature_flags set enabled = false`;
+    const run = await ops("postgresql://unused@127.0.0.1:1/x", ["rollout", "staging", "--env", "production"], { cwd });
+    rmSync(cwd, { recursive: true, force: true });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain("REFUSED: the staging phase turns both flags on for everyone; on --env production use `rollout canary`");
+    expect(Object.values(await flags()).some((f) => f.enabled)).toBe(false);
+    await db.sql`update public.feature_flags set enabled = true`;
+    expect(await flags()).toEqual(before);
   });
 
   it("rejects an unknown phase", async () => {

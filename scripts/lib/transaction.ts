@@ -35,6 +35,20 @@ export class OpsLockBusy extends Error {
   }
 }
 
+/**
+ * Holds the ops lock on this connection for a run that spans several transactions and CLI calls
+ * (deploy, rollback); released when fn ends, or by the server if the process dies.
+ */
+export async function withSessionOpsLock<T>(sql: Sql, operation: string, fn: () => Promise<T>): Promise<T> {
+  const [row] = await sql`select pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext(${OPS_LOCK_KEY})) as locked`;
+  if (!row?.locked) throw new OpsLockBusy(operation);
+  try {
+    return await fn();
+  } finally {
+    await sql`select pg_catalog.pg_advisory_unlock(pg_catalog.hashtext(${OPS_LOCK_KEY}))`;
+  }
+}
+
 /** Takes the ops lock for the rest of the transaction (STYLE.md 5); refuses at once when it is held. */
 export async function takeOpsLock(tx: TransactionSql, operation: string): Promise<void> {
   const [row] = await tx`select pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext(${OPS_LOCK_KEY})) as locked`;

@@ -5,6 +5,7 @@ import { createInterface } from "node:readline/promises";
 import { connect, type Sql } from "../lib/database.ts";
 import { createRedactor } from "../lib/redact.ts";
 import { PROJECT_ROOT } from "../lib/project-paths.ts";
+import { OpsLockBusy } from "../lib/transaction.ts";
 import { commandHelp, GLOBAL_OPTIONS, OpsRefusal, UsageError, type OpsCommand, type OpsContext, type ParsedOptions } from "./command.ts";
 import { createReporter } from "./reporter.ts";
 import { OpsConfigError, resolveSettings } from "./settings.ts";
@@ -98,7 +99,7 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
       io.write(`ops ${command.name}: configuration error: ${message}\n`);
       return EXIT_USAGE;
     }
-    const verdict = error instanceof OpsRefusal ? "REFUSED" : "FAILED";
+    const verdict = error instanceof OpsRefusal || error instanceof OpsLockBusy ? "REFUSED" : "FAILED";
     io.write(`ops ${command.name}: ${verdict}: ${message}\n`);
     return EXIT_FAILED;
   } finally {

@@ -1,7 +1,7 @@
 // deploy: the plan's deployment order as one guided run, stopping at the first failure:
 // flags off, preflight, backup, push, verify, then the next rollout step is printed (not taken).
 import { cliOutputLines, dbPush } from "../../lib/supabase-cli.ts";
-import { inTransaction, takeOpsLock } from "../../lib/transaction.ts";
+import { inTransaction, takeOpsLock, withSessionOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
 import { applyFlagChanges, flagsTableExists } from "../flag-store.ts";
 import { FLAGS_OFF, phaseChanges } from "../plan/rollout-phases.ts";
@@ -21,7 +21,8 @@ The plan's deployment order, each step only after the previous one succeeded:
   4. push           the real \`supabase db push\` of the pending migrations
   5. verify         every applied migration's verification checks
 Then it stops and prints the next step: \`rollout staging\` on staging, \`rollout canary\` on
-production. Run \`dry-run\` on the same target first.`,
+production. Run \`dry-run\` on the same target first. The whole run holds the ops lock, so no
+other ops command runs against this database meanwhile.`,
   options: {},
   examples: ["npm run ops:deploy -- --env staging", "npm run ops:deploy -- --env production --actor alice"],
   async run(ctx) {
@@ -43,14 +44,16 @@ production. Run \`dry-run\` on the same target first.`,
         if (failures.length) throw new OpsRefusal(`${failures.length} verification check(s) failed after the push:\n  - ${failures.join("\n  - ")}`);
       }],
     ];
-    for (const [title, step] of steps) {
-      try {
-        await out.step(title, step);
-      } catch (error) {
-        out.line(`Deploy stopped at "${title}"; the later steps did not run.`);
-        throw error;
+    await withSessionOpsLock(ctx.sql(), "deploy", async () => {
+      for (const [title, step] of steps) {
+        try {
+          await out.step(title, step);
+        } catch (error) {
+          out.line(`Deploy stopped at "${title}"; the later steps did not run.`);
+          throw error;
+        }
       }
-    }
+    });
     const next = ctx.settings.envName === "production" ? NEXT_STEP["deployed-production"] : NEXT_STEP["deployed-staging"];
     out.line(`Deploy complete. Flags are off. Next step: ${next}`);
   },

@@ -16,8 +16,8 @@ export const restoreCommand: OpsCommand = {
   description: `
 Restores a backup made by \`backup\` into the database of --env, with pg_restore --clean --if-exists
 --single-transaction --no-owner: objects in the backup are dropped and re-created, and a failure
-leaves the target as it was. Before anything happens, the target is printed and you must type its
-database name to confirm (--yes skips the prompt; without a terminal, --yes is required).
+leaves the target as it was. Before anything happens, the target is printed and you must type it
+as host:port/database to confirm (--yes skips the prompt; without a terminal, --yes is required).
 Afterwards every table's row count is compared with the backup's record; a difference fails.`,
   options: {
     yes: { type: "boolean", short: "y", description: "do not ask for confirmation" },
@@ -33,6 +33,7 @@ Afterwards every table's row count is compared with the backup's record; a diffe
     const file = [path.resolve(given), path.join(settings.backupDir, given)].find((f) => existsSync(f));
     if (!file) throw new OpsRefusal(`backup file ${given} does not exist (looked in . and ${settings.backupDir})`);
     const record = existsSync(recordPathOf(file)) ? (JSON.parse(readFileSync(recordPathOf(file), "utf8")) as BackupRecord) : undefined;
+    // Confirmed by host, port and name: on Supabase every database is called "postgres".
     const target = targetIdentity(settings.databaseUrl);
     const database = target.slice(target.indexOf("/") + 1);
     out.line(`Backup: ${file}${record ? ` (taken ${record.createdAt} from ${record.target}, ${Object.keys(record.rowCounts).length} tables)` : " (no record: row counts cannot be checked)"}`);
@@ -40,8 +41,8 @@ Afterwards every table's row count is compared with the backup's record; a diffe
     out.line("Objects in the backup will be dropped and re-created in this database.");
     const pgRestore = await requireToolForServer(ctx, "pg_restore");
     if (options.yes !== true) {
-      const confirmed = await ctx.confirm(`Restore ${path.basename(file)} into database "${database}"?`, database);
-      if (!confirmed) throw new OpsRefusal(`restore into "${database}" was not confirmed; nothing was restored (type the database name at the prompt, or pass --yes)`);
+      const confirmed = await ctx.confirm(`Restore ${path.basename(file)} into ${target}?`, target);
+      if (!confirmed) throw new OpsRefusal(`restore into ${target} was not confirmed; nothing was restored (type ${target} at the prompt, or pass --yes)`);
     }
     const connection = toolConnection(settings.databaseUrl);
     await out.step(`pg_restore into ${database}`, async () => {

@@ -10,7 +10,8 @@
 import { findMigration, listMigrations, readSql } from "../../lib/migration-files.ts";
 import { migrationHistory } from "../../lib/migration-history.ts";
 import { markReverted } from "../../lib/supabase-cli.ts";
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
+import { inRolledBackTransaction, inTransaction, takeOpsLock, withSessionOpsLock } from "../../lib/transaction.ts";
+import { rewriteForTransaction } from "../plan/dry-run-sql.ts";
 import { parseChecks, runChecks } from "../../lib/verification.ts";
 import type { TransactionSql } from "../../lib/database.ts";
 import { OpsRefusal, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
@@ -49,7 +50,8 @@ Some rollbacks refuse to lose data (job_dlq with open entries): back up first, t
     const [version] = positionals;
     if (!version || positionals.length > 1) throw new UsageError("rollback takes exactly one migration version, e.g. 20261125100400");
     const migration = findMigration(version, ctx.migrationsDir);
-    const script = readSql(migration.rollbackPath);
+    // The rollback runs in a transaction, where CONCURRENTLY index statements cannot run.
+    const { sql: script, rewrites } = rewriteForTransaction(readSql(migration.rollbackPath));
     const history = await migrationHistory(ctx.settings.databaseUrl, ctx.projectDir);
     if (!history.applied.includes(migration.version)) {
       throw new OpsRefusal(`${migration.fileName} is not applied on the target; there is nothing to roll back`);
@@ -58,6 +60,7 @@ Some rollbacks refuse to lose data (job_dlq with open entries): back up first, t
     const force = options.force === true;
     const dryRun = options["dry-run"] === true;
     ctx.out.line(`Rollback script: supabase/rollback/${migration.fileName}`);
+    for (const rewrite of rewrites) ctx.out.line(`  note  run inside the rollback's transaction: ${rewrite}`);
     ctx.out.line(`Later applied migrations checked for dependencies: ${later.length ? later.map((m) => m.version).join(", ") : "none"}`);
 
     const trial = async (tx: TransactionSql): Promise<RollbackTrial> => {
@@ -89,9 +92,12 @@ Some rollbacks refuse to lose data (job_dlq with open entries): back up first, t
       ctx.out.line(broken.length ? `Dry run: the rollback would be REFUSED (${broken.length} dependent check(s) fail) unless --force.` : "Dry run: the rollback runs cleanly and no later migration depends on it. Nothing was changed.");
       return;
     }
-    const { broken } = await ctx.out.step(`rollback ${migration.fileName}`, () => inTransaction(ctx.sql(), trial));
-    if (broken.length) ctx.out.warn(`--force: committed although ${broken.length} check(s) of later migrations now fail`);
-    await markRevertedOrExplain(ctx, migration.version);
+    // Held across the commit and the CLI's history repair, so no other ops run sees one without the other.
+    await withSessionOpsLock(ctx.sql(), "rollback", async () => {
+      const { broken } = await ctx.out.step(`rollback ${migration.fileName}`, () => inTransaction(ctx.sql(), trial));
+      if (broken.length) ctx.out.warn(`--force: committed although ${broken.length} check(s) of later migrations now fail`);
+      await markRevertedOrExplain(ctx, migration.version);
+    });
     ctx.out.line(`Rolled back ${migration.fileName} and marked it reverted: the next push (\`npm run ops -- deploy\`) applies it again.`);
   },
 };

@@ -25,7 +25,7 @@ export const rolloutCommand: OpsCommand = {
   summary: "set the flags to a rollout phase; production only after 7 days of a healthy canary",
   description: `
 The plan's phases:
-  staging      DLQ_ENABLED and JOB_HEARTBEAT on for 100 %
+  staging      DLQ_ENABLED and JOB_HEARTBEAT on for 100 % (refused with --env production)
   canary       DLQ_ENABLED on for 5 % of subjects, JOB_HEARTBEAT off
   production   DLQ_ENABLED and JOB_HEARTBEAT on for 100 %
 Promotion to production is refused unless, according to feature_flag_audit, every flag has served
@@ -52,6 +52,10 @@ Runs in one transaction under the ops lock: the guard and the change see the sam
       maxDlqPerDay: optionNumber(options, "max-dlq-per-day", DEFAULT_GUARD.maxDlqPerDay),
     };
     const force = options.force === true;
+    if (phase === "staging" && ctx.settings.envName === "production" && !force) {
+      // The staging phase is production's 100 % without the canary guard.
+      throw new OpsRefusal("the staging phase turns both flags on for everyone; on --env production use `rollout canary`, then `rollout production` after the canary (or --force)");
+    }
     const run = (tx: TransactionSql) => rolloutInTransaction(ctx, tx, phase, guard, force);
     if (options["dry-run"]) {
       await inRolledBackTransaction(ctx.sql(), run);
