@@ -9,6 +9,7 @@ import { classifyMigrations } from "../scripts/lib/migration-history.ts";
 import { parseDuration } from "../scripts/lib/duration.ts";
 import { planDryRun, renderDryRun, rewriteForTransaction, timeoutPreamble } from "../scripts/ops/plan/dry-run-sql.ts";
 import { flagUpdateStatement, validateFlagChange } from "../scripts/ops/plan/flag-sql.ts";
+import { namesCreatedBy } from "../scripts/ops/plan/created-names.ts";
 import { canaryVerdict, dlqVerdict, sameRolloutState, stateSince, type AuditEntry } from "../scripts/ops/plan/rollout-phases.ts";
 import { compareHeartbeatColumn, compareShape, EXPECTED_SHAPES, type ObservedObject } from "../scripts/ops/plan/expected-shapes.ts";
 import { backupFileName, findRecentBackup, targetIdentity, type BackupRecord } from "../scripts/ops/plan/backup-files.ts";
@@ -47,6 +48,30 @@ describe("dry-run SQL", () => {
     expect(text.startsWith("begin;\nset local lock_timeout = '1000ms';")).toBe(true);
     expect(text).toContain("create index i on t (a);");
     expect(text.endsWith("rollback;")).toBe(true);
+  });
+});
+
+describe("names a migration creates", () => {
+  it("finds public tables, views, indexes, triggers and functions, and whether they replace", () => {
+    const sql = [
+      "-- create table public.commented_out (id int);",
+      "create table if not exists public.job_dlq (id uuid);",
+      "create table audit.elsewhere (id int);",
+      'create unique index concurrently if not exists "one_open" on public.job_dlq (id);',
+      "create index other_schema_idx on audit.elsewhere (id);",
+      "create or replace function public.claim_job(worker text) returns uuid language sql as $$ select null::uuid $$;",
+      "create function helper () returns int language sql as $$ select 1 $$;",
+      "create trigger job_dlq_touch before update on public.job_dlq for each row execute function helper();",
+      "create or replace view public.open_dlq as select 1;",
+    ].join("\n");
+    expect(namesCreatedBy(sql)).toEqual([
+      { kind: "table", name: "job_dlq", replaces: false },
+      { kind: "view", name: "open_dlq", replaces: true },
+      { kind: "index", name: "one_open", replaces: false },
+      { kind: "trigger", name: "job_dlq_touch", replaces: false },
+      { kind: "function", name: "claim_job", replaces: true },
+      { kind: "function", name: "helper", replaces: false },
+    ]);
   });
 });
 

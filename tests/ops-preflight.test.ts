@@ -43,6 +43,7 @@ describe("preflight", () => {
     expect(run.output).toContain("ok    table job_dlq: free");
     expect(run.output).toContain("ok    column qc_jobs.last_heartbeat_at: absent");
     expect(run.output).toMatch(/5 pending: 20261125100000, 20261125100100, 20261125100200, 20261125100300, 20261125100400/);
+    expect(run.output).toMatch(/ok {4}\d+ other name\(s\) in 5 pending migration\(s\): all free/);
     expect(run.output).toContain("Preflight passed.");
   });
 
@@ -65,6 +66,17 @@ describe("preflight", () => {
     expect(run.output).toMatch(/FAIL {2}column qc_jobs.last_heartbeat_at: exists as bigint not null with a default/);
     expect(run.output).toMatch(/FAIL {2}index idx_qc_jobs_heartbeat: exists with another definition: public.qc_jobs USING btree \(created_at\)/);
     expect(run.output).toContain("REFUSED: 3 preflight check(s) failed");
+  });
+
+  it("warns when a pending migration would replace a function the app already has", async () => {
+    await fresh.sql`create function public.flag_bucket(a text, b text) returns integer language sql as 'select 1'`;
+    try {
+      const run = await preflight(fresh, "--skip-backup-check");
+      expect(run.code, run.output).toBe(0);
+      expect(run.output).toContain("WARN  function flag_bucket already exists; 20261125100400_create_flag_rollout_rule.sql REPLACES it (create or replace)");
+    } finally {
+      await fresh.sql`drop function public.flag_bucket(text, text)`;
+    }
   });
 
   it("after a push, finds every object with our shape and nothing pending", async () => {

@@ -54,3 +54,20 @@ export async function longTransactions(sql: Sql, olderThanMs: number): Promise<A
       and now() - xact_start > ${olderThanMs} * interval '1 millisecond'
     order by xact_start`;
 }
+
+/** Which of these public names exist, by kind (relations of any kind count for table/view/index). */
+export async function existingNames(sql: Sql, names: Array<{ kind: string; name: string }>): Promise<Set<string>> {
+  const relationNames = names.filter((n) => ["table", "view", "index"].includes(n.kind)).map((n) => n.name);
+  const triggerNames = names.filter((n) => n.kind === "trigger").map((n) => n.name);
+  const functionNames = names.filter((n) => n.kind === "function").map((n) => n.name);
+  const rows = await sql<{ key: string }[]>`
+    select 'relation ' || relname as key from pg_catalog.pg_class
+    where relnamespace = 'public'::regnamespace and relname = any(${relationNames})
+    union
+    select 'trigger ' || t.tgname from pg_catalog.pg_trigger t join pg_catalog.pg_class c on c.oid = t.tgrelid
+    where not t.tgisinternal and c.relnamespace = 'public'::regnamespace and t.tgname = any(${triggerNames})
+    union
+    select 'function ' || proname from pg_catalog.pg_proc
+    where pronamespace = 'public'::regnamespace and proname = any(${functionNames})`;
+  return new Set(rows.map((r) => r.key));
+}

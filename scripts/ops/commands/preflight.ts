@@ -1,8 +1,10 @@
 // preflight: the plan's pre-migration checklist, checked on the target.
 import { formatDuration } from "../../lib/duration.ts";
+import { findMigration, readSql } from "../../lib/migration-files.ts";
 import { migrationHistory, type MigrationHistory } from "../../lib/migration-history.ts";
 import { OpsRefusal, optionDuration, type OpsCommand, type OpsContext } from "../command.ts";
-import { heartbeatColumn, longTransactions, observeObjects } from "../catalog.ts";
+import { existingNames, heartbeatColumn, longTransactions, observeObjects } from "../catalog.ts";
+import { namesCreatedBy } from "../plan/created-names.ts";
 import { findRecentBackup, readBackupRecords, targetIdentity } from "../plan/backup-files.ts";
 import { compareHeartbeatColumn, compareShape, EXPECTED_SHAPES, type ShapeCheck } from "../plan/expected-shapes.ts";
 
@@ -53,13 +55,16 @@ export async function runPreflight(ctx: OpsContext, options: PreflightOptions): 
   for (const shape of EXPECTED_SHAPES) report(compareShape(shape, observed.get(shape.name)!));
   report(compareHeartbeatColumn(await heartbeatColumn(sql)));
 
+  out.line("Other names the pending migrations create (new migrations included):");
+  const history = await migrationHistory(ctx.settings.databaseUrl, ctx.projectDir);
+  await checkPendingNames(ctx, history.pending);
+
   out.line("Sessions that could block the migrations' locks:");
   const blockers = await longTransactions(sql, 60_000);
   if (blockers.length === 0) out.ok("no transaction open for more than a minute");
   for (const b of blockers) out.warn(`pid ${b.pid} (${b.state}) has had a transaction open for ${b.age}: ${b.query}`);
 
   out.line("Migrations (supabase migration list):");
-  const history = await migrationHistory(ctx.settings.databaseUrl, ctx.projectDir);
   out.ok(`${history.applied.length} applied${history.applied.length ? `: ${history.applied.join(", ")}` : ""}`);
   if (history.pending.length === 0) out.ok("none pending: the target is up to date");
   else out.ok(`${history.pending.length} pending: ${history.pending.join(", ")}`);
@@ -67,6 +72,28 @@ export async function runPreflight(ctx: OpsContext, options: PreflightOptions): 
     report({ status: "fail", message: `the target's history has versions with no file in supabase/migrations: ${history.remoteOnly.join(", ")} (the CLI refuses to push; pull or repair them first)` });
   }
   return { failures, history };
+}
+
+/**
+ * Checked elsewhere: the kit's objects by shape above; qc_jobs (and the index only a fresh baseline
+ * gets) by the baseline migration, which keeps an existing qc_jobs and checks its contract.
+ */
+const CHECKED_ELSEWHERE = new Set(["table qc_jobs", "index qc_jobs_status_run_after_idx", ...EXPECTED_SHAPES.map((shape) => `${shape.kind} ${shape.name}`)]);
+
+async function checkPendingNames(ctx: OpsContext, pending: string[]): Promise<void> {
+  const created = pending.flatMap((version) => {
+    const migration = findMigration(version, ctx.migrationsDir);
+    return namesCreatedBy(readSql(migration.migrationPath)).map((name) => ({ ...name, fileName: migration.fileName }));
+  }).filter((name) => !CHECKED_ELSEWHERE.has(`${name.kind} ${name.name}`));
+  const existing = await existingNames(ctx.sql(), created);
+  let clashes = 0;
+  for (const name of created) {
+    const key = `${["table", "view", "index"].includes(name.kind) ? "relation" : name.kind} ${name.name}`;
+    if (!existing.has(key)) continue;
+    clashes++;
+    ctx.out.warn(`${name.kind} ${name.name} already exists; ${name.fileName} ${name.replaces ? "REPLACES it (create or replace): make sure it is not the app's own" : "keeps it as it is (if not exists): its shape is not checked here, dry-run and verify will show"}`);
+  }
+  if (clashes === 0) ctx.out.ok(`${created.length} other name(s) in ${pending.length} pending migration(s): all free`);
 }
 
 export const preflightCommand: OpsCommand = {
