@@ -9,7 +9,7 @@ import { backupFileName, recordPathOf, targetIdentity, type BackupRecord } from 
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 import { createPushedDatabase, ops } from "./support/ops-runner.ts";
 
-// Three targets (a PGlite each costs seconds): fresh (read only here), conflicting, pushed.
+// Two targets (a PGlite each costs seconds): fresh (conflicts are added and removed again), pushed.
 let fresh: TestDatabase;
 let pushed: TestDatabase;
 const backupDir = mkdtempSync(path.join(tmpdir(), "rrk-preflight-backups-"));
@@ -56,13 +56,13 @@ describe("preflight", () => {
   });
 
   it("refuses a conflicting job_dlq, a foreign heartbeat column and an index of another shape", async () => {
-    const db = await createTestDatabase();
+    const db = fresh;
     await db.sql.unsafe(`
       create table public.qc_jobs (id uuid primary key, created_at timestamptz, last_heartbeat_at bigint not null default 0);
       create table public.job_dlq (id serial primary key, note text);
       create index idx_qc_jobs_heartbeat on public.qc_jobs (created_at);`);
     const run = await preflight(db, "--skip-backup-check");
-    await db.drop();
+    await db.sql.unsafe("drop table public.job_dlq; drop table public.qc_jobs;");
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/FAIL {2}table job_dlq: exists with another shape: id is integer, expected uuid; job_id missing \(uuid\)/);
     expect(run.output).toMatch(/FAIL {2}column qc_jobs.last_heartbeat_at: exists as bigint not null with a default/);
