@@ -1,5 +1,8 @@
 // dry-run against a real database: the CLI's dry run, then the pending migrations applied in one
 // rolled-back transaction. The target's schema and history are the same afterwards.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../scripts/lib/database.ts";
 import { dbPush } from "../scripts/lib/supabase-cli.ts";
@@ -76,6 +79,23 @@ describe("dry-run", () => {
       }
       expect(await state()).toEqual(before);
     });
+  });
+
+  it("on production, refuses to build indexes in-transaction unless told --yes", async () => {
+    const before = await state();
+    const cwd = mkdtempSync(path.join(tmpdir(), "rrk-dry-run-env-"));
+    writeFileSync(path.join(cwd, ".env.production"), `DATABASE_URL=${db.url}\n`);
+    try {
+      const refused = await ops("postgresql://unused@127.0.0.1:1/x", ["dry-run", "--env", "production"], { cwd });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain("REFUSED: 20261125100200_add_heartbeat_column.sql build(s) indexes CONCURRENTLY");
+      expect(refused.output).not.toContain("apply 3 pending migration(s)");
+      const accepted = await ops("postgresql://unused@127.0.0.1:1/x", ["dry-run", "--env", "production", "--yes"], { cwd });
+      expect(accepted.code, accepted.output).toBe(0);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+    expect(await state()).toEqual(before);
   });
 
   // Last: it pushes the pending migrations to the shared target.

@@ -32,12 +32,14 @@ A migration's own \`set lock_timeout\` takes over from --lock-timeout for its st
 does in the live push.
 CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction, so the dry run builds those indexes
 with a plain CREATE/DROP INDEX (it says which); the live push still builds them concurrently.
-Note that the rolled-back transaction takes the same locks the push takes, for as long as it runs:
-on a busy production table, prefer a staging copy or a quiet moment.`,
+Note that the rolled-back transaction takes the same locks the push takes, for as long as it runs,
+and its plain CREATE INDEX blocks writes while it builds: with --env production and such indexes
+pending it refuses without --yes. Prefer staging, or a production backup restored elsewhere.`,
   options: {
     "lock-timeout": { type: "string", value: "<duration>", description: "give up waiting for a lock after this (default 5s)" },
     "statement-timeout": { type: "string", value: "<duration>", description: "give up on any one statement after this (default 5m)" },
     "print-sql": { type: "boolean", description: "print the exact SQL the transaction runs" },
+    yes: { type: "boolean", short: "y", description: "with --env production: accept that in-transaction index builds block writes meanwhile" },
   },
   examples: ["npm run ops:dry-run -- --env staging", "npm run ops -- dry-run --env production --lock-timeout 2s --print-sql"],
   async run(ctx, _positionals, options) {
@@ -66,6 +68,10 @@ on a busy production table, prefer a staging copy or a quiet moment.`,
       for (const rewrite of step.rewrites) out.line(`  note  ${step.fileName}: concurrent index built in-transaction for the dry run: ${rewrite}`);
     }
     if (options["print-sql"]) out.line(renderDryRun(plan));
+    const rewritten = plan.steps.filter((step) => step.rewrites.length > 0);
+    if (rewritten.length > 0 && ctx.settings.envName === "production" && options.yes !== true) {
+      throw new OpsRefusal(`${rewritten.map((s) => s.fileName).join(", ")} build(s) indexes CONCURRENTLY; inside the dry run's transaction they are plain CREATE INDEX, which blocks writes to the table for as long as the build takes. Rehearse on staging or on a restored copy of production, or pass --yes to accept that at a quiet moment.`);
+    }
 
     const outcomes: StepOutcome[] = plan.steps.map((s) => ({ fileName: s.fileName, outcome: "not run" }));
     await out.step(`apply ${plan.steps.length} pending migration(s) in one transaction, then roll back`, async (progress) =>
