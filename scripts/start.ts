@@ -121,7 +121,7 @@ From app code:  SUPABASE_URL=${projectUrl} SUPABASE_PUBLISHABLE_KEY=${keys.publi
 Press Ctrl-C to stop.`);
 }
 
-// `on`, not `once`: a terminal's Ctrl-C reaches this process directly and again relayed by tsx.
+// `on`, not `once`: a second Ctrl-C must not fall through to the default handler mid-shutdown.
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
 main().catch(async (error) => {

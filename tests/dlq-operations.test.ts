@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { claimJobs, completeJob, failJob } from "../client/job-rpc.ts";
 import { discardDeadLetter, retryDeadLetter } from "../client/dlq-operations.ts";
 import type { TestDatabase } from "./support/test-database.ts";
-import { createMigratedDatabase, seedJobs, setFlag } from "./support/job-fixtures.ts";
+import { createMigratedDatabase, resetJobs, seedJobs } from "./support/job-fixtures.ts";
 
 let db: TestDatabase;
 
@@ -15,11 +15,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.drop();
 });
-beforeEach(async () => {
-  await db.sql`delete from public.qc_jobs`;
-  await db.sql`delete from public.job_dlq`;
-  await setFlag(db.sql, "DLQ_ENABLED", true, 100);
-});
+beforeEach(() => resetJobs(db.sql, ["DLQ_ENABLED"]));
 
 /** A job dead-lettered the way workers do it: claimed, then failed for good. */
 async function deadLetteredJob(tenant: string | null = "tenant-a") {

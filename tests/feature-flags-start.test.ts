@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../scripts/lib/embedded-postgres.ts";
-import { BIN_DIR, PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
+import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "rrk-start-"));
@@ -27,7 +27,9 @@ async function npmStart(env: Record<string, string> = {}): Promise<Started> {
   const port = await freePort();
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   // detached: its own process group, so the test can send SIGINT to the group like a terminal.
-  const child = spawn(path.join(BIN_DIR, "tsx"), ["scripts/start.ts"], {
+  // As `npm start` runs it: node with tsx's loader, no tsx CLI in between (its signal relay
+  // SIGKILLs a child that takes over 60 ms to acknowledge Ctrl-C, which a loaded machine can).
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: PROJECT_ROOT,
     env: { ...inherited, PORT: String(port), FEATURE_FLAGS_DATA_DIR: dataDir, NO_COLOR: "1", ...env },
     detached: true,

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { claimJobs, completeJob, failJob, heartbeatJob, reclaimStaleJobs } from "../client/job-rpc.ts";
 import type { TestDatabase } from "./support/test-database.ts";
-import { createMigratedDatabase, seedJobs, setFlag } from "./support/job-fixtures.ts";
+import { createMigratedDatabase, resetJobs, seedJobs, setFlag } from "./support/job-fixtures.ts";
 
 let db: TestDatabase;
 
@@ -13,12 +13,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.drop();
 });
-beforeEach(async () => {
-  await db.sql`delete from public.qc_jobs`;
-  await db.sql`delete from public.job_dlq`;
-  await setFlag(db.sql, "JOB_HEARTBEAT", true, 100);
-  await setFlag(db.sql, "DLQ_ENABLED", true, 100);
-});
+beforeEach(() => resetJobs(db.sql, ["JOB_HEARTBEAT", "DLQ_ENABLED"]));
 
 async function jobRow(id: string) {
   const [row] = await db.sql`select * from public.qc_jobs where id = ${id}`;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createJobWorker, JobLostError, NonRetryableJobError } from "../client/job-worker.ts";
 import { BIN_DIR, PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
 import type { TestDatabase } from "./support/test-database.ts";
-import { createMigratedDatabase, seedJobs, setFlag } from "./support/job-fixtures.ts";
+import { createMigratedDatabase, resetJobs, seedJobs } from "./support/job-fixtures.ts";
 
 let db: TestDatabase;
 
@@ -18,12 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.drop();
 });
-beforeEach(async () => {
-  await db.sql`delete from public.qc_jobs`;
-  await db.sql`delete from public.job_dlq`;
-  await setFlag(db.sql, "JOB_HEARTBEAT", true, 100);
-  await setFlag(db.sql, "DLQ_ENABLED", true, 100);
-});
+beforeEach(() => resetJobs(db.sql, ["JOB_HEARTBEAT", "DLQ_ENABLED"]));
 
 describe("createJobWorker", () => {
   it("completes on success, retries a plain error, dead-letters a NonRetryableJobError", async () => {

@@ -1,7 +1,7 @@
 // The migrations in supabase/migrations, each with its rollback and verification script.
 import { readdirSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { MIGRATIONS_DIR, ROLLBACK_DIR, VERIFY_DIR } from "./project-paths.ts";
+import { MIGRATIONS_DIR } from "./project-paths.ts";
 
 export interface MigrationFile {
   /** The CLI's version: the 14-digit timestamp prefix. */
@@ -17,7 +17,9 @@ export interface MigrationFile {
 /** The CLI's own naming rule: <version>_<name>.sql with a numeric version. */
 const MIGRATION_FILE_NAME = /^(\d{14})_(\w+)\.sql$/;
 
+/** dir: a supabase/migrations folder; its rollback and verify scripts are in ../rollback and ../verify. */
 export function listMigrations(dir: string = MIGRATIONS_DIR): MigrationFile[] {
+  const supabaseDir = path.dirname(dir);
   return readdirSync(dir)
     .filter((fileName) => fileName.endsWith(".sql"))
     .sort()
@@ -29,14 +31,14 @@ export function listMigrations(dir: string = MIGRATIONS_DIR): MigrationFile[] {
         name: match[2]!,
         fileName,
         migrationPath: path.join(dir, fileName),
-        rollbackPath: path.join(ROLLBACK_DIR, fileName),
-        verifyPath: path.join(VERIFY_DIR, fileName),
+        rollbackPath: path.join(supabaseDir, "rollback", fileName),
+        verifyPath: path.join(supabaseDir, "verify", fileName),
       };
     });
 }
 
-export function findMigration(version: string): MigrationFile {
-  const found = listMigrations().find((m) => m.version === version || m.fileName.startsWith(version));
+export function findMigration(version: string, dir: string = MIGRATIONS_DIR): MigrationFile {
+  const found = listMigrations(dir).find((m) => m.version === version || m.fileName.startsWith(version));
   if (!found) throw new Error(`no migration with version ${version} in supabase/migrations`);
   return found;
 }

@@ -59,3 +59,8 @@ export function markReverted(databaseUrl: string, version: string) {
 export function dbAdvisors(databaseUrl: string, failOn: "none" | "info" | "warn" | "error" = "warn") {
   return runSupabase(["db", "advisors", `--remote=${databaseUrl}`, "--type", "all", "--fail-on", failOn, "--output-format", "json"]);
 }
+
+/** The CLI's output as a terminal shows it: progress (stderr) first, then the result (stdout). */
+export function cliOutputLines(result: CliResult): string[] {
+  return `${result.stderr}${result.stdout}`.trim().split("\n");
+}

@@ -1,8 +1,9 @@
 // Runs a migration's verification script check by check: each "-- check: <name>" block passes by
 // running and fails by raising. Everything runs inside one transaction that is rolled back, so a
 // verification never changes the database (a check may write to prove a trigger works).
-import type { Sql } from "./database.ts";
+import type { Sql, TransactionSql } from "./database.ts";
 import { readSql, type MigrationFile } from "./migration-files.ts";
+import { inRolledBackTransaction } from "./transaction.ts";
 
 export interface VerificationCheck {
   name: string;
@@ -26,26 +27,21 @@ export function parseChecks(script: string): VerificationCheck[] {
   }));
 }
 
-class RollbackVerification extends Error {}
+/** Runs checks inside a caller's transaction, a savepoint each: one failing check does not hide the others. */
+export async function runChecks(tx: TransactionSql, checks: VerificationCheck[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    try {
+      await tx.savepoint(async (sp) => sp.unsafe(check.sql).simple());
+      results.push({ name: check.name, passed: true });
+    } catch (error) {
+      results.push({ name: check.name, passed: false, error: (error as Error).message });
+    }
+  }
+  return results;
+}
 
 export async function verifyMigration(sql: Sql, migration: MigrationFile): Promise<CheckResult[]> {
   const checks = parseChecks(readSql(migration.verifyPath));
-  const results: CheckResult[] = [];
-  await sql
-    .begin(async (tx) => {
-      for (const check of checks) {
-        // A savepoint per check: one failing check does not hide the others.
-        try {
-          await tx.savepoint(async (sp) => sp.unsafe(check.sql).simple());
-          results.push({ name: check.name, passed: true });
-        } catch (error) {
-          results.push({ name: check.name, passed: false, error: (error as Error).message });
-        }
-      }
-      throw new RollbackVerification();
-    })
-    .catch((error) => {
-      if (!(error instanceof RollbackVerification)) throw error;
-    });
-  return results;
+  return inRolledBackTransaction(sql, (tx) => runChecks(tx, checks));
 }

@@ -27,6 +27,13 @@ export async function setFlag(sql: Sql, key: string, enabled: boolean, rolloutPe
   });
 }
 
+/** Empties qc_jobs and job_dlq and turns the given flags fully on: each job test starts from this. */
+export async function resetJobs(sql: Sql, flagsOn: readonly string[]): Promise<void> {
+  await sql`delete from public.qc_jobs`;
+  await sql`delete from public.job_dlq`;
+  for (const key of flagsOn) await setFlag(sql, key, true, 100);
+}
+
 export interface SeededJob {
   id: string;
   tenant_id: string | null;

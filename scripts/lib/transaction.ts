@@ -1,0 +1,56 @@
+// Every transaction the ops tool opens goes through here (STYLE.md 13): the callback's throw rolls
+// the transaction back and is rethrown; a trial run always rolls back and returns what it saw.
+import type { Sql, TransactionSql } from "./database.ts";
+
+/** Commits when fn returns, rolls back and rethrows when it throws (postgres.js sql.begin). */
+export async function inTransaction<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
+  return (await sql.begin(fn)) as T;
+}
+
+class TrialRollback extends Error {
+  constructor(readonly value: unknown) {
+    super("trial transaction rolled back on purpose");
+  }
+}
+
+/** Runs fn in a transaction that is always rolled back, returning fn's result (or its throw). */
+export async function inRolledBackTransaction<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
+  try {
+    await sql.begin(async (tx) => {
+      throw new TrialRollback(await fn(tx));
+    });
+  } catch (error) {
+    if (error instanceof TrialRollback) return error.value as T;
+    throw error;
+  }
+  throw new Error("unreachable: a trial transaction committed");
+}
+
+/** The advisory lock that serializes ops runs on one database (any two-int key would do). */
+export const OPS_LOCK_KEY = "reliability-rollout-kit.ops";
+
+export class OpsLockBusy extends Error {
+  constructor(operation: string) {
+    super(`another ops run holds the ops lock on this database; ${operation} did not start. Wait for it to finish (see pg_locks where locktype = 'advisory') and run again.`);
+  }
+}
+
+/**
+ * Holds the ops lock on this connection for a run that spans several transactions and CLI calls
+ * (deploy, rollback); released when fn ends, or by the server if the process dies.
+ */
+export async function withSessionOpsLock<T>(sql: Sql, operation: string, fn: () => Promise<T>): Promise<T> {
+  const [row] = await sql`select pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext(${OPS_LOCK_KEY})) as locked`;
+  if (!row?.locked) throw new OpsLockBusy(operation);
+  try {
+    return await fn();
+  } finally {
+    await sql`select pg_catalog.pg_advisory_unlock(pg_catalog.hashtext(${OPS_LOCK_KEY}))`;
+  }
+}
+
+/** Takes the ops lock for the rest of the transaction (STYLE.md 5); refuses at once when it is held. */
+export async function takeOpsLock(tx: TransactionSql, operation: string): Promise<void> {
+  const [row] = await tx`select pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext(${OPS_LOCK_KEY})) as locked`;
+  if (!row?.locked) throw new OpsLockBusy(operation);
+}

@@ -1,0 +1,123 @@
+// rollout <phase>: the plan's flag phases, with the guard on promotion to production.
+import type { TransactionSql } from "../../lib/database.ts";
+import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
+import { OpsRefusal, optionNumber, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
+import { applyFlagChanges, readAudit, readFlags, requireFlagsTable } from "../flag-store.ts";
+import {
+  canaryVerdict, describeState, dlqVerdict, isRolloutPhase, phaseChanges, ROLLOUT_PHASES, stateSince,
+  type PromotionGuard, type RolloutPhase, type RolloutState,
+} from "../plan/rollout-phases.ts";
+
+export const DEFAULT_GUARD: PromotionGuard = { minCanaryDays: 7, maxDlqPerDay: 10 };
+
+/** Next step to print after each phase (and after deploy). */
+export const NEXT_STEP: Record<RolloutPhase | "deployed-staging" | "deployed-production", string> = {
+  "deployed-staging": "npm run ops -- rollout staging --env staging",
+  "deployed-production": "npm run ops -- rollout canary --env production",
+  staging: "test on staging, then deploy production: npm run ops -- deploy --env production",
+  canary: "watch job_dlq and the watchdog for 7 days, then: npm run ops -- rollout production --env production",
+  production: "done: both flags are on for everyone. Rollback path: npm run ops -- flags set <KEY> --enabled false",
+};
+
+export const rolloutCommand: OpsCommand = {
+  name: "rollout",
+  args: "<staging|canary|production>",
+  summary: "set the flags to a rollout phase; production only after 7 days of a healthy canary",
+  description: `
+The plan's phases:
+  staging      DLQ_ENABLED and JOB_HEARTBEAT on for 100 % (refused with --env production)
+  canary       DLQ_ENABLED on for 5 % of subjects, JOB_HEARTBEAT off
+  production   DLQ_ENABLED and JOB_HEARTBEAT on for 100 %
+Promotion to production is refused unless, according to feature_flag_audit, every flag has served
+its canary value for at least --min-canary-days (7), and job_dlq has gained no more than
+--max-dlq-per-day entries a day (${DEFAULT_GUARD.maxDlqPerDay}) since the canary began. --force overrides the guard;
+the audit log then records the actor as "<actor> (forced: <what was overridden>)".
+Runs in one transaction under the ops lock: the guard and the change see the same rows.`,
+  options: {
+    force: { type: "boolean", description: "production: promote although the guard refuses (recorded in the audit log)" },
+    "min-canary-days": { type: "string", value: "<days>", description: `production: days each flag must have served its canary value (default ${DEFAULT_GUARD.minCanaryDays})` },
+    "max-dlq-per-day": { type: "string", value: "<n>", description: `production: most job_dlq entries a day since the canary began (default ${DEFAULT_GUARD.maxDlqPerDay})` },
+    "dry-run": { type: "boolean", description: "print the guard's verdict and the SQL, run it in a rolled-back transaction" },
+  },
+  examples: [
+    "npm run ops:rollout -- staging --env staging",
+    "npm run ops:rollout -- canary --env production --actor alice",
+    "npm run ops:rollout -- production --env production --actor alice",
+  ],
+  async run(ctx, positionals, options) {
+    const [phase] = positionals;
+    if (!phase || positionals.length > 1 || !isRolloutPhase(phase)) throw new UsageError("rollout takes one phase: staging, canary or production");
+    const guard: PromotionGuard = {
+      minCanaryDays: optionNumber(options, "min-canary-days", DEFAULT_GUARD.minCanaryDays),
+      maxDlqPerDay: optionNumber(options, "max-dlq-per-day", DEFAULT_GUARD.maxDlqPerDay),
+    };
+    const force = options.force === true;
+    if (phase === "staging" && ctx.settings.envName === "production" && !force) {
+      // The staging phase is production's 100 % without the canary guard.
+      throw new OpsRefusal("the staging phase turns both flags on for everyone; on --env production use `rollout canary`, then `rollout production` after the canary (or --force)");
+    }
+    const run = (tx: TransactionSql) => rolloutInTransaction(ctx, tx, phase, guard, force);
+    if (options["dry-run"]) {
+      await inRolledBackTransaction(ctx.sql(), run);
+      ctx.out.line(`Dry run: the ${phase} phase would be applied as above. Nothing was changed.`);
+      return;
+    }
+    await ctx.out.step(`rollout ${phase}`, () => inTransaction(ctx.sql(), run));
+    ctx.out.line(`Next: ${NEXT_STEP[phase]}`);
+  },
+};
+
+async function rolloutInTransaction(ctx: OpsContext, tx: TransactionSql, phase: RolloutPhase, guard: PromotionGuard, force: boolean): Promise<void> {
+  const { out } = ctx;
+  await takeOpsLock(tx, `rollout ${phase}`);
+  await requireFlagsTable(tx);
+  const targets = ROLLOUT_PHASES[phase];
+  const before = new Map((await readFlags(tx)).map((f) => [f.key, { enabled: f.enabled, rolloutPercentage: f.rollout_percentage } as RolloutState]));
+  let actor = ctx.settings.actor;
+  if (phase === "production") {
+    const blockers = await promotionBlockers(ctx, tx, before, guard);
+    if (blockers.length > 0 && !force) {
+      throw new OpsRefusal(`promotion to production refused:\n  - ${blockers.join("\n  - ")}\nKeep the canary running, or pass --force to override (recorded in the audit log).`);
+    }
+    if (blockers.length > 0) {
+      actor = `${actor} (forced: ${blockers.join("; ")})`;
+      out.warn(`--force: promoting despite ${blockers.length} guard finding(s); recorded in the audit log`);
+    }
+  }
+  await applyFlagChanges(tx, out, phaseChanges(targets), actor);
+  out.table(Object.entries(targets).map(([key, target]) => ({
+    flag: key,
+    before: before.has(key) ? describeState(before.get(key)!) : "(missing)",
+    after: describeState(target),
+  })));
+}
+
+async function promotionBlockers(ctx: OpsContext, tx: TransactionSql, current: Map<string, RolloutState>, guard: PromotionGuard): Promise<string[]> {
+  const { out } = ctx;
+  const now = ctx.now();
+  const facts = [];
+  for (const key of Object.keys(ROLLOUT_PHASES.production)) {
+    const state = current.get(key);
+    if (!state) return [`flag ${key} does not exist`];
+    facts.push({ key, current: state, since: stateSince(await readAudit(tx, key)) });
+  }
+  const verdict = canaryVerdict(facts, guard, now);
+  for (const note of verdict.notes) out.ok(note);
+  for (const blocker of verdict.blockers) out.fail(blocker);
+  const blockers = [...verdict.blockers];
+  if (verdict.canarySince) {
+    const [dlq] = await tx`select pg_catalog.to_regclass('public.job_dlq') is not null as present`;
+    if (!dlq?.present) {
+      blockers.push("public.job_dlq does not exist, so the dead-letter queue's growth cannot be checked");
+    } else {
+      const [row] = await tx`select count(*)::int as entries from public.job_dlq where created_at >= ${verdict.canarySince}`;
+      const growth = dlqVerdict(row!.entries as number, verdict.canarySince, guard, now);
+      if (growth.ok) out.ok(growth.message);
+      else {
+        out.fail(growth.message);
+        blockers.push(growth.message);
+      }
+    }
+  }
+  return blockers;
+}

@@ -1,0 +1,56 @@
+// verify: every applied migration's verification script, pass or fail per check.
+import { listMigrations } from "../../lib/migration-files.ts";
+import { migrationHistory } from "../../lib/migration-history.ts";
+import { verifyMigration } from "../../lib/verification.ts";
+import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
+
+/** Runs the checks of every applied migration; returns the failed checks' descriptions. */
+export async function runVerification(ctx: OpsContext): Promise<string[]> {
+  const { out } = ctx;
+  const history = await migrationHistory(ctx.settings.databaseUrl, ctx.projectDir);
+  const failures: string[] = [];
+  let passed = 0;
+  for (const migration of listMigrations(ctx.migrationsDir)) {
+    if (!history.applied.includes(migration.version)) {
+      out.line(`${migration.fileName}: not applied, skipped`);
+      continue;
+    }
+    out.line(`${migration.fileName}:`);
+    let results;
+    try {
+      results = await verifyMigration(ctx.sql(), migration);
+    } catch (error) {
+      const message = `${migration.fileName}: verification could not run: ${(error as Error).message}`;
+      out.fail(message);
+      failures.push(message);
+      continue;
+    }
+    for (const result of results) {
+      if (result.passed) {
+        passed++;
+        out.ok(result.name);
+      } else {
+        out.fail(`${result.name}: ${result.error}`);
+        failures.push(`${migration.fileName}: ${result.name}: ${result.error}`);
+      }
+    }
+  }
+  out.line(`${passed} check(s) passed, ${failures.length} failed.`);
+  return failures;
+}
+
+export const verifyCommand: OpsCommand = {
+  name: "verify",
+  summary: "run every applied migration's verification checks (supabase/verify), pass or fail per check",
+  description: `
+For each migration the target has applied (per the CLI's history), runs its verification script
+from supabase/verify check by check ("-- check: <name>" blocks that raise on failure), all inside
+one transaction that is rolled back, so verifying never changes the database.
+Exits 1 when any check fails.`,
+  options: {},
+  examples: ["npm run ops:verify -- --env staging"],
+  async run(ctx) {
+    const failures = await runVerification(ctx);
+    if (failures.length > 0) throw new OpsRefusal(`${failures.length} verification check(s) failed:\n  - ${failures.join("\n  - ")}`);
+  },
+};

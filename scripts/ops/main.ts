@@ -1,0 +1,8 @@
+// Entry point: `npm run ops -- <command> [options]` (see `npm run ops -- --help`).
+import { runOps } from "./run-ops.ts";
+
+process.exitCode = await runOps(process.argv.slice(2), {
+  env: process.env,
+  cwd: process.cwd(),
+  write: (text) => process.stdout.write(text),
+});
