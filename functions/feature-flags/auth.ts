@@ -5,7 +5,9 @@
 //   writes (PATCH):                  a secret key only
 // Keys come from SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS (any named key is accepted,
 // so keys can be rotated), JWTs are checked against SUPABASE_JWKS / SUPABASE_JWKS_URL.
+// Credentials that verified are remembered (credential-memo.ts) so a repeat caller skips the crypto.
 
+import { CredentialMemo, credentialKey, DEFAULT_MEMO_ENTRIES } from "./credential-memo.ts";
 import { fail, ok, type Result } from "./errors.ts";
 
 /** The part of @supabase/server's AuthResult this function uses. */
@@ -13,12 +15,14 @@ export interface VerifiedAuth {
   authMode: "none" | "publishable" | "secret" | "user";
   keyName?: string | null;
   userClaims?: { id: string } | null;
+  /** The verified JWT's claims; `exp` (seconds since the epoch) bounds how long it is remembered. */
+  jwtClaims?: { exp?: unknown } | null;
 }
 
 /** The shape of @supabase/server/core's verifyAuth. */
 export type VerifyAuth = (
   request: Request,
-  options: { auth: Array<"user" | `publishable:${string}` | `secret:${string}`>; env?: Record<string, unknown> },
+  options: { auth: Array<"user" | `publishable:${string}` | `secret:${string}`>; env?: object },
 ) => Promise<{ data: VerifiedAuth; error: null } | { data: null; error: { message: string; status: number; code?: string } }>;
 
 export interface Caller {
@@ -35,9 +39,28 @@ export interface Authenticator {
   writer(request: Request): Promise<Result<Caller>>;
 }
 
-/** authEnv: @supabase/server env overrides (tests); empty to read the runtime environment. */
-export function createAuthenticator(verifyAuth: VerifyAuth, authEnv: Record<string, unknown> = {}): Authenticator {
+export interface AuthenticatorOptions {
+  /** How many verified credentials to remember (default 1,000). */
+  memoEntries?: number;
+  /** The clock the memo checks JWT expiry against (tests). */
+  now?: () => number;
+}
+
+/**
+ * authEnv: @supabase/server env overrides, e.g. its resolveEnv() result resolved once at start
+ * (index.ts) so no request re-reads and re-parses the environment; empty to read the runtime
+ * environment on each verification.
+ */
+export function createAuthenticator(verifyAuth: VerifyAuth, authEnv: object = {}, options: AuthenticatorOptions = {}): Authenticator {
+  const now = options.now ?? Date.now;
+  const memo = new CredentialMemo<Caller>(options.memoEntries ?? DEFAULT_MEMO_ENTRIES, now);
   const check = async (request: Request, modes: readonly ("user" | `publishable:${string}` | `secret:${string}`)[]): Promise<Result<Caller>> => {
+    // verifyAuth reads exactly these two headers, so they (and the modes) decide its answer.
+    const authorization = request.headers.get("authorization");
+    const apikey = request.headers.get("apikey");
+    const key = authorization === null && apikey === null ? null : credentialKey(modes.join(","), authorization, apikey);
+    const remembered = key === null ? undefined : memo.get(key);
+    if (remembered) return ok(remembered);
     const { data, error } = await verifyAuth(request, { auth: [...modes], env: authEnv });
     if (error) {
       if (error.status >= 500) return fail("not_configured", `authentication is not configured: ${error.message}`);
@@ -45,7 +68,13 @@ export function createAuthenticator(verifyAuth: VerifyAuth, authEnv: Record<stri
     }
     if (data.authMode === "none") return fail("unauthorized", "credentials are required");
     const actor = data.authMode === "user" ? `user:${data.userClaims?.id ?? "unknown"}` : `${data.authMode} key "${data.keyName ?? "default"}"`;
-    return ok({ mode: data.authMode, actor });
+    const caller: Caller = Object.freeze({ mode: data.authMode, actor });
+    if (key !== null) {
+      if (data.authMode !== "user") memo.set(key, caller);
+      else if (typeof data.jwtClaims?.exp === "number") memo.set(key, caller, data.jwtClaims.exp * 1000);
+      // A JWT without exp is verified every time: there is no bound to remember it until.
+    }
+    return ok(caller);
   };
   return {
     reader: (request) => check(request, READERS),

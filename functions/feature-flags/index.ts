@@ -3,7 +3,7 @@
 // Deployed with `supabase functions deploy feature-flags` (supabase/config.toml points here).
 
 import postgres from "npm:postgres@3.4.9";
-import { verifyAuth } from "npm:@supabase/server@1.4.1/core";
+import { resolveEnv, verifyAuth } from "npm:@supabase/server@1.4.1/core";
 import { corsHeaders } from "npm:@supabase/supabase-js@2.109.0/cors";
 import { createAuthenticator, type VerifyAuth } from "./auth.ts";
 import { loadConfig } from "./config.ts";
@@ -31,11 +31,15 @@ const store = new FlagStore({
   onLoadError: (error) => console.error(`feature-flags: reading flags failed: ${error instanceof Error ? error.message : String(error)}`),
 });
 
+// Keys and JWKS are read and parsed once per isolate, not on every verifyAuth call. When the
+// environment is incomplete, verifyAuth is left to read it per request and answer not_configured.
+const { data: authEnv } = resolveEnv();
+
 const fetch = createHandler({
   config,
   store,
   database,
-  auth: createAuthenticator(verifyAuth as unknown as VerifyAuth),
+  auth: createAuthenticator(verifyAuth as unknown as VerifyAuth, authEnv ?? {}),
   supabaseCors: corsHeaders,
 });
 

@@ -1,0 +1,69 @@
+// A small bounded memo of credentials that already verified, so a caller that sends the same API
+// key or user JWT on every request pays @supabase/server's crypto (HMAC compares per configured
+// key, JWKS import, JWT signature check) once instead of on every lookup.
+//
+// Safety:
+//   - Only successes are stored; a wrong credential is verified (and refused) every time.
+//   - Entries are keyed by a SHA-256 of the exact credential headers, never the raw secret, and
+//     the whole set of headers verifyAuth reads, so a right key next to a forged JWT is a
+//     different entry (and refused).
+//   - A user JWT is kept only until its `exp`, never beyond; a JWT without `exp` is not kept.
+//   - Key rotation: the memo lives in one isolate, whose keys come from the environment at start;
+//     a rotated key means new environment, so a new isolate and an empty memo. A JWT signed by a
+//     key later dropped from a remote JWKS stays accepted here until its own `exp` at the latest.
+//   - Bounded: when full, the oldest entry goes (insertion order), so memory stays flat however
+//     many distinct credentials arrive.
+
+import { sha256 } from "../_shared/sha256.ts";
+
+export const DEFAULT_MEMO_ENTRIES = 1_000;
+
+interface Entry<T> {
+  value: T;
+  /** Date.now() milliseconds from which the entry is no longer served (Infinity: never expires). */
+  expiresAtMs: number;
+}
+
+export class CredentialMemo<T> {
+  readonly #entries = new Map<string, Entry<T>>();
+
+  constructor(
+    readonly maxEntries: number = DEFAULT_MEMO_ENTRIES,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error(`maxEntries must be a positive integer, got ${maxEntries}`);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): T | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (this.now() >= entry.expiresAtMs) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(key: string, value: T, expiresAtMs = Infinity): void {
+    if (this.now() >= expiresAtMs) return;
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, { value, expiresAtMs });
+  }
+}
+
+const encoder = new TextEncoder();
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/** The memo key for a set of header values: a hex SHA-256, so no raw secret is held as a key. */
+export function credentialKey(...parts: Array<string | null>): string {
+  // "\n" cannot occur inside a header value, so distinct header sets never join to the same text.
+  const digest = sha256(encoder.encode(parts.map((part) => (part === null ? "\u0000" : part)).join("\n")));
+  let hex = "";
+  for (const byte of digest) hex += HEX[byte];
+  return hex;
+}
