@@ -33,7 +33,7 @@ describe("remembering verified credentials", () => {
   it("a repeated key or JWT is answered from the memo with the same caller", async () => {
     const { auth, state } = countingAuthenticator();
     const jwt = signUserJwt(keys, { sub: "user-1" });
-    for (const headers of [{ apikey: keys.publishableKey }, { apikey: keys.secretKey }, { Authorization: `Bearer ${jwt}` }]) {
+    for (const headers of <Record<string, string>[]>[{ apikey: keys.publishableKey }, { apikey: keys.secretKey }, { Authorization: `Bearer ${jwt}` }]) {
       const first = await auth.reader(request(headers));
       const before = state.calls;
       const again = await auth.reader(request(headers));
@@ -91,7 +91,7 @@ describe("remembering verified credentials", () => {
   it("is bounded: past its size the oldest credential is forgotten and verified again", async () => {
     const { auth, state } = countingAuthenticator({ memoEntries: 2 });
     const jwt = signUserJwt(keys, { sub: "user-1" });
-    for (const headers of [{ apikey: keys.publishableKey }, { apikey: keys.secretKey }, { Authorization: `Bearer ${jwt}` }]) await auth.reader(request(headers));
+    for (const headers of <Record<string, string>[]>[{ apikey: keys.publishableKey }, { apikey: keys.secretKey }, { Authorization: `Bearer ${jwt}` }]) await auth.reader(request(headers));
     expect(state.calls).toBe(3);
     await auth.reader(request({ Authorization: `Bearer ${jwt}` })); // still remembered
     expect(state.calls).toBe(3);
