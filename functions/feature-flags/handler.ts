@@ -181,7 +181,7 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
     const source = sourceReport(snapshot);
     const flags = evaluateAll(snapshot, deps.config.overrides, parsed.subject).map((evaluation) => ofrepSuccess(evaluation, source));
     // The ETag covers the answers, not the cache age, so an unchanged answer is a 304.
-    const etag = await etagOf(JSON.stringify(flags.map(({ metadata: { sourceAgeMs: _, ...metadata }, ...flag }) => ({ ...flag, metadata }))));
+    const etag = etagOf(JSON.stringify(flags.map(({ metadata: { sourceAgeMs: _, ...metadata }, ...flag }) => ({ ...flag, metadata }))));
     const headers = { ETag: etag, "X-Flags-Source": snapshot.state };
     if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, headers);
     return respond(200, { flags }, headers);
