@@ -41,7 +41,8 @@ export interface FlagStoreOptions {
 }
 
 export class FlagStore {
-  #good: { flags: Map<string, FlagDefinition>; fetchedAt: number } | null = null;
+  /** keys: derived once per read, not per request (peek runs on every lookup). */
+  #good: { flags: Map<string, FlagDefinition>; keys: readonly string[]; fetchedAt: number } | null = null;
   #lastAttemptAt: number | null = null;
   #lastError: string | null = null;
   #inFlight: Promise<void> | null = null;
@@ -74,8 +75,7 @@ export class FlagStore {
     if (!good || age === null) {
       return { flags: null, state: "unavailable", fetchedAt: null, ageMs: null, lastError, lastKnownKeys: [] };
     }
-    const lastKnownKeys = [...good.flags.keys()];
-    const served = { fetchedAt: good.fetchedAt, ageMs: age, lastError, lastKnownKeys };
+    const served = { fetchedAt: good.fetchedAt, ageMs: age, lastError, lastKnownKeys: good.keys };
     if (lastError === null) return { flags: good.flags, state: "fresh", ...served };
     if (age <= this.#options.staleLimitMs) return { flags: good.flags, state: "stale", ...served };
     return { flags: null, state: "unavailable", ...served };
@@ -101,7 +101,8 @@ export class FlagStore {
     this.#reads += 1;
     try {
       const rows = await this.#options.load();
-      this.#good = { flags: new Map(rows.map((flag) => [flag.key, flag])), fetchedAt: this.#now() };
+      const flags = new Map(rows.map((flag) => [flag.key, flag]));
+      this.#good = { flags, keys: [...flags.keys()], fetchedAt: this.#now() };
       this.#lastError = null;
     } catch (error) {
       this.#lastError = error instanceof Error ? error.message : String(error);
