@@ -54,7 +54,7 @@ export async function runTick(ctx: OpsContext): Promise<void> {
     await tx.unsafe(actor.text, actor.params);
     const rows = await tx`select flag_key, decision, state, step, percentage::float8 as percentage, reason from public.rollout_tick(${ctx.now()})`;
     if (rows.length === 0) ctx.out.line("No active plan to evaluate (paused, halted and completed plans are left alone).");
-    else ctx.out.table(rows.map((r) => ({ flag: r.flag_key, decision: r.decision, state: r.state, step: r.step + 1, "flag %": r.percentage, reason: r.reason })));
+    else ctx.out.table(rows.map((r) => ({ flag: r.flag_key, decision: r.decision, state: r.state, step: r.step + 1, "step %": r.percentage, reason: r.reason })));
   });
 }
 

@@ -98,8 +98,10 @@ export function renderPlanStatus(row: PlanStatusRow, events: PlanEvent[], now: D
     `  steps      ${stepsLine(row)}`,
     `  step began ${iso(row.step_started_at)}; minimum time passes ${iso(row.step_time_passes_at)}`,
     `  guard      ${row.guard_signals.join(", ") || "(time only)"}; canary not worse at ${row.confidence * 100} % confidence, tolerance ${row.tolerance}, at least ${row.min_sample} jobs per cohort`,
-    `  canary     ${row.canary_jobs ?? 0} jobs finished this step, ${row.canary_failures ?? 0} failed for good (${pct(row.canary_failure_rate)})`,
-    `  control    ${row.control_jobs ?? 0} jobs finished this step, ${row.control_failures ?? 0} failed for good (${pct(row.control_failure_rate)})`,
+    ...(row.canary_jobs === null || row.control_jobs === null
+      ? ["  cohorts    - (no step under way)"]
+      : [`  canary     ${row.canary_jobs} jobs finished this step, ${row.canary_failures} failed for good (${pct(row.canary_failure_rate)})`,
+         `  control    ${row.control_jobs} jobs finished this step, ${row.control_failures} failed for good (${pct(row.control_failure_rate)})`]),
     `  last       ${row.last_decision ?? "-"} (${row.last_reason ?? "-"}) at ${iso(row.last_evaluated_at)}`,
     ...(why ? [`  why        ${why}`] : []),
     `  next       ${nextDecision(row, now)}`,
