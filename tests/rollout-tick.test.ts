@@ -173,6 +173,13 @@ describe("plans in sequence", () => {
   });
 });
 
+describe("the schedule", () => {
+  it("without pg_cron in the database, nothing is scheduled and the function says why", async () => {
+    const [row] = await db.sql`select public.schedule_rollout_tick() as outcome`;
+    expect(row!.outcome).toBe("pg_cron not created");
+  });
+});
+
 describe("concurrent ticks", () => {
   it("two ticks at once advance a plan once", async () => {
     await createPlan("DLQ_ENABLED", [5, 25, 100], ["1 day", "1 day", "0"], { minSample: 100 });

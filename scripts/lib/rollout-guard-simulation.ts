@@ -7,6 +7,7 @@
 // counts so far, as pg_cron does, until the rule halts or advances (or the run gives up after
 // twice the step's time, still waiting for data).
 import { decide, type GuardInput } from "../../functions/_shared/rollout-guard.ts";
+import { seededRandom } from "./seeded-random.ts";
 
 export interface StepScenario {
   jobsPerDay: number;
@@ -29,18 +30,6 @@ export interface RunTally {
   stillWaiting: number;
   /** Mean days from the step's start to the halts. */
   meanDaysToHalt: number | null;
-}
-
-/** mulberry32: a tiny seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function simulateSteps(scenario: StepScenario, runs: number, seed: number): RunTally {
