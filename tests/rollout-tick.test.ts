@@ -144,7 +144,13 @@ describe("pause", () => {
     expect(await flag("DLQ_ENABLED")).toEqual({ enabled: true, pct: 5 });
     expect((await events("DLQ_ENABLED")).at(-1)).toMatchObject({ kind: "operator", reason: "active -> paused", actor: "alice" });
 
-    await db.sql`update public.rollout_plans set state = 'active' where flag_key = 'DLQ_ENABLED'`;
+    // A change after a tick in the same transaction is the operator's again.
+    await db.sql.begin(async (tx) => {
+      await tx`select set_config('feature_flags.actor', 'alice', true)`;
+      await tx`select count(*) from public.rollout_tick(${at(HOUR)})`;
+      await tx`update public.rollout_plans set state = 'active' where flag_key = 'DLQ_ENABLED'`;
+    });
+    expect((await events("DLQ_ENABLED")).at(-1)).toMatchObject({ kind: "operator", reason: "paused -> active", actor: "alice" });
     expect((await tick(at(3 * DAY)))[0]).toMatchObject({ decision: "advance", percentage: 100 });
   });
 

@@ -11,7 +11,8 @@
 --     (public.rollout_signal_counts) and decide (public.rollout_decide): halt sets the flag's
 --     percentage to 0; advance enters the next step; complete ends the plan; wait holds.
 -- Flag changes go through the flags table, so its audit trigger records each one (actor: the
--- session's feature_flags.actor when set, else 'rollout-tick'). Every decision but a repeated wait
+-- session's feature_flags.actor when set, else 'rollout-tick'); both settings are put back when
+-- the tick ends, so that the caller's later changes in the same transaction are its own. Every decision but a repeated wait
 -- writes a rollout_events row with the numbers; a wait is written when its state or reason changes,
 -- else at most once an hour.
 --
@@ -37,7 +38,8 @@ declare
   guard_input jsonb;
   answer jsonb;
   last_event_at timestamptz;
-  tick_actor constant text := coalesce(nullif(pg_catalog.current_setting('feature_flags.actor', true), ''), 'rollout-tick');
+  caller_actor constant text := coalesce(pg_catalog.current_setting('feature_flags.actor', true), '');
+  tick_actor constant text := coalesce(nullif(caller_actor, ''), 'rollout-tick');
 begin
   if at is null then
     raise exception 'rollout_tick: at must be a time, got null' using errcode = '22004';
@@ -132,6 +134,9 @@ begin
     percentage := step_percentage;
     return next;
   end loop;
+  -- Later statements of the caller's transaction are the caller's own again.
+  perform pg_catalog.set_config('rollout.deciding', '', true);
+  perform pg_catalog.set_config('feature_flags.actor', caller_actor, true);
 end
 $$;
 
