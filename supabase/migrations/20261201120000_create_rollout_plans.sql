@@ -25,8 +25,9 @@ as $$
           or (s.position > 1 and s.percentage <= steps[s.position - 1]))
 $$;
 
-revoke all on function public.rollout_steps_are_valid(numeric[]) from public;
-grant execute on function public.rollout_steps_are_valid(numeric[]) to anon, authenticated, service_role;
+-- The CHECK below runs it as the writer: service_role and the owner (the dashboard).
+revoke all on function public.rollout_steps_are_valid(numeric[]) from public, anon, authenticated;
+grant execute on function public.rollout_steps_are_valid(numeric[]) to service_role;
 
 create table if not exists public.rollout_plans (
   flag_key            text primary key

@@ -6,7 +6,7 @@
 --   cohort(group, subject, percentage) = canary when flag_bucket(group, subject) < round(percentage * 100)
 --   rollout_decide(input jsonb)        = halt | wait | advance | complete, with the per-signal
 --                                        one-sided pooled two-proportion z-test behind it
--- Functions only: reads no table, so any role may run them.
+-- Functions only, reading no table; for server-side code (service_role, the tick's owner).
 -- Rollback: supabase/rollback/20261201120100_create_rollout_guard.sql
 
 set lock_timeout = '5s';
@@ -107,11 +107,11 @@ $$;
 comment on function public.rollout_decide(jsonb) is
   'The guarded rollout rule (functions/_shared/rollout-guard.ts): halt, wait, advance or complete, with the z-test per signal.';
 
-revoke all on function public.rollout_cohort(text, text, numeric) from public;
-revoke all on function public.rollout_normal_upper_tail(double precision) from public;
-revoke all on function public.rollout_compare(jsonb, double precision, double precision) from public;
-revoke all on function public.rollout_decide(jsonb) from public;
-grant execute on function public.rollout_cohort(text, text, numeric) to anon, authenticated, service_role;
-grant execute on function public.rollout_normal_upper_tail(double precision) to anon, authenticated, service_role;
-grant execute on function public.rollout_compare(jsonb, double precision, double precision) to anon, authenticated, service_role;
-grant execute on function public.rollout_decide(jsonb) to anon, authenticated, service_role;
+revoke all on function public.rollout_cohort(text, text, numeric) from public, anon, authenticated;
+revoke all on function public.rollout_normal_upper_tail(double precision) from public, anon, authenticated;
+revoke all on function public.rollout_compare(jsonb, double precision, double precision) from public, anon, authenticated;
+revoke all on function public.rollout_decide(jsonb) from public, anon, authenticated;
+grant execute on function public.rollout_cohort(text, text, numeric) to service_role;
+grant execute on function public.rollout_normal_upper_tail(double precision) to service_role;
+grant execute on function public.rollout_compare(jsonb, double precision, double precision) to service_role;
+grant execute on function public.rollout_decide(jsonb) to service_role;

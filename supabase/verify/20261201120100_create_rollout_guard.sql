@@ -1,7 +1,7 @@
 -- Verify 20261201120100_create_rollout_guard.
 -- Each "-- check:" block passes by running and fails by raising an error (run inside begin ... rollback).
 
--- check: the guard's functions exist with an empty search_path and run as the caller
+-- check: the guard's functions exist with an empty search_path, run as the caller, for service_role only
 do $$
 declare
   fn text;
@@ -15,6 +15,9 @@ begin
     end if;
     if (select prosecdef or not coalesce(proconfig @> array['search_path=""'], false) from pg_proc where oid = to_regprocedure(fn)) then
       raise exception 'function % is SECURITY DEFINER or lacks set search_path = ''''', fn;
+    end if;
+    if has_function_privilege('anon', fn, 'execute') or not has_function_privilege('service_role', fn, 'execute') then
+      raise exception 'function % is not for service_role only', fn;
     end if;
   end loop;
 end $$;
