@@ -96,6 +96,8 @@ describe("rollout plan", () => {
     expect(status.output).toContain("steps      [1 % halted] -> 10 % -> 100 %");
     expect(status.output).toMatch(/why {8}canary worse than control at 99 % confidence \(tolerance 0\); permanent_failure_rate: canary \d+\/\d+ \(\d\.\d\d %\) vs control \d+\/\d+ \(3\.\d\d %\), z \d+\.\d\d, p /);
     expect(status.output).toContain("next       none while halted: the flag is at 0 %");
+    // The simulation's jobs ran 2 seconds each.
+    expect(status.output).toContain("run time   completed jobs, p50 / p95: canary 2.0 s / 2.0 s, control 2.0 s / 2.0 s (shown, not judged)");
     // The chart: one row per decision; the flag back at 0, the canary's rate about 3x control's.
     expect(status.output).toMatch(/2026-11-02 00:00 start +\.{20} +1 +- +-\n/);
     expect(status.output).toMatch(/2026-11-02 12:00 halt +\.{20} +0 #{20} +\d\.\d\d % #{6,7}\.{13,14} +3\.\d\d %\n/);

@@ -9,6 +9,8 @@
 --   permanent_failure_rate  failed for good / finished
 --   retry_rate              needed more than one attempt / finished
 -- A job retried from the DLQ that then completes counts once per outcome.
+-- Run time (finished_at - started_at of the last attempt, completed jobs only) is shown per cohort
+-- by rollout_runtime_percentiles; it is no proportion, so the guard's test does not judge it.
 -- Not computed, because no table records them yet: watchdog rescues per claimed job (the
 -- watchdog's message survives only as the last error, overwritten by any later failure) and
 -- duplicate executions (a refused completion leaves no row). A signal is one more row here and
@@ -61,5 +63,27 @@ $$;
 comment on function public.rollout_signal_counts(text, numeric, timestamptz, timestamptz) is
   'Guard signals per cohort (canary = bucket under the percentage in the bucket group) over jobs finished in [since, until).';
 
+-- The 50th and 95th run-time percentiles of the completed jobs per cohort, in seconds.
+create or replace function public.rollout_runtime_percentiles(
+  bucket_group text, percentage numeric, since timestamptz, until timestamptz
+)
+  returns table (cohort text, completed_jobs bigint, p50_seconds double precision, p95_seconds double precision)
+  language sql stable
+  set search_path = ''
+as $$
+  select c.cohort, pg_catalog.count(q.id),
+         pg_catalog.percentile_cont(0.5) within group (order by extract(epoch from q.finished_at - q.started_at)),
+         pg_catalog.percentile_cont(0.95) within group (order by extract(epoch from q.finished_at - q.started_at))
+  from (values ('canary'), ('control')) as c(cohort)
+  left join public.qc_jobs q
+    on q.status = 'completed' and q.started_at is not null
+   and q.finished_at >= rollout_runtime_percentiles.since and q.finished_at < rollout_runtime_percentiles.until
+   and public.rollout_cohort(rollout_runtime_percentiles.bucket_group, public.job_flag_subject(q.tenant_id, q.id), rollout_runtime_percentiles.percentage) = c.cohort
+  group by c.cohort
+  order by c.cohort
+$$;
+
 revoke all on function public.rollout_signal_counts(text, numeric, timestamptz, timestamptz) from public, anon, authenticated;
+revoke all on function public.rollout_runtime_percentiles(text, numeric, timestamptz, timestamptz) from public, anon, authenticated;
+grant execute on function public.rollout_runtime_percentiles(text, numeric, timestamptz, timestamptz) to service_role;
 grant execute on function public.rollout_signal_counts(text, numeric, timestamptz, timestamptz) to service_role;

@@ -143,8 +143,8 @@ $$;
 comment on function public.rollout_tick(timestamptz) is
   'Evaluates every active rollout plan once (pg_cron runs it every minute): enter, advance, halt, complete or wait. Returns one row per plan it looked at.';
 
--- Per plan: where it stands and both cohorts' permanent-failure numbers over the current step,
--- live. The same rows `npm run ops -- rollout status` prints.
+-- Per plan: where it stands, and both cohorts' permanent-failure numbers and run-time
+-- percentiles (completed jobs) over the current step, live. The same rows `npm run ops -- rollout status` prints.
 create or replace view public.rollout_status
   with (security_invoker = true)
 as
@@ -168,6 +168,10 @@ select p.flag_key,
        c.control_jobs,
        c.control_events as control_failures,
        c.control_events::double precision / nullif(c.control_jobs, 0) as control_failure_rate,
+       rc.p50_seconds as canary_runtime_p50_seconds,
+       rc.p95_seconds as canary_runtime_p95_seconds,
+       rk.p50_seconds as control_runtime_p50_seconds,
+       rk.p95_seconds as control_runtime_p95_seconds,
        p.last_decision,
        p.last_reason,
        p.last_evaluated_at
@@ -176,7 +180,15 @@ join public.feature_flags f on f.key = p.flag_key
 left join lateral (
   select s.* from public.rollout_signal_counts(f.bucket_group, p.steps[p.current_step + 1], p.step_started_at, pg_catalog.now()) s
   where s.signal = 'permanent_failure_rate' and p.step_started_at is not null and p.state <> 'completed'
-) c on true;
+) c on true
+left join lateral (
+  select r.* from public.rollout_runtime_percentiles(f.bucket_group, p.steps[p.current_step + 1], p.step_started_at, pg_catalog.now()) r
+  where p.step_started_at is not null and p.state <> 'completed'
+) rc on rc.cohort = 'canary'
+left join lateral (
+  select r.* from public.rollout_runtime_percentiles(f.bucket_group, p.steps[p.current_step + 1], p.step_started_at, pg_catalog.now()) r
+  where p.step_started_at is not null and p.state <> 'completed'
+) rk on rk.cohort = 'control';
 
 comment on view public.rollout_status is
   'Rollout plans with where they stand and both cohorts'' permanent-failure numbers since the step began.';

@@ -16,8 +16,9 @@ end $$;
 
 -- check: steps that do not rise, or go above 100, are refused with a sentence
 do $$ begin
+  insert into public.feature_flags (key) values ('VERIFY_ROLLOUT_STEPS');
   begin
-    insert into public.rollout_plans (flag_key, steps, step_min_durations) values ('DLQ_ENABLED', '{50,5}', '{1 day,0}');
+    insert into public.rollout_plans (flag_key, steps, step_min_durations) values ('VERIFY_ROLLOUT_STEPS', '{50,5}', '{1 day,0}');
   exception when check_violation then
     if sqlerrm not like '%rollout_steps_must_rise%' then raise; end if;
     return;
@@ -27,17 +28,17 @@ end $$;
 
 -- check: creating and pausing a plan by hand writes operator events; resuming a halted plan re-enters its step
 do $$ begin
-  delete from public.rollout_plans where flag_key = 'DLQ_ENABLED';
+  insert into public.feature_flags (key) values ('VERIFY_ROLLOUT_PLAN');
   insert into public.rollout_plans (flag_key, steps, step_min_durations, state, step_started_at)
-  values ('DLQ_ENABLED', '{5,100}', '{7 days,0}', 'halted', now());
-  update public.rollout_plans set state = 'paused' where flag_key = 'DLQ_ENABLED';
-  if (select count(*) from public.rollout_events where flag_key = 'DLQ_ENABLED' and kind = 'operator'
-        and reason in ('plan created', 'halted -> paused')) <> 2 then
+  values ('VERIFY_ROLLOUT_PLAN', '{5,100}', '{7 days,0}', 'halted', now());
+  update public.rollout_plans set state = 'paused' where flag_key = 'VERIFY_ROLLOUT_PLAN';
+  if (select array_agg(reason order by id) from public.rollout_events
+      where flag_key = 'VERIFY_ROLLOUT_PLAN' and kind = 'operator') <> array['plan created', 'halted -> paused'] then
     raise exception 'operator changes were not recorded as two operator events';
   end if;
-  update public.rollout_plans set state = 'halted' where flag_key = 'DLQ_ENABLED';
-  update public.rollout_plans set state = 'active' where flag_key = 'DLQ_ENABLED';
-  if (select step_started_at from public.rollout_plans where flag_key = 'DLQ_ENABLED') is not null then
+  update public.rollout_plans set state = 'halted' where flag_key = 'VERIFY_ROLLOUT_PLAN';
+  update public.rollout_plans set state = 'active' where flag_key = 'VERIFY_ROLLOUT_PLAN';
+  if (select step_started_at from public.rollout_plans where flag_key = 'VERIFY_ROLLOUT_PLAN') is not null then
     raise exception 'a halted plan set back to active kept its step start instead of re-entering the step';
   end if;
 end $$;

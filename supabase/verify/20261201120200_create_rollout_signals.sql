@@ -12,26 +12,46 @@ do $$ begin
   end if;
 end $$;
 
+-- The checks' jobs finish in a window of their own far in the future, so that a live database's
+-- jobs never fall in it.
+
 -- check: a completed, a failed, a retried and a dead-lettered job are each counted once, in the right cohort
 do $$
 declare
-  since constant timestamptz := now() - interval '1 minute';
+  at constant timestamptz := '2999-01-01T00:00:00Z';
   counts record;
 begin
   -- At 100 % every subject is canary; at 0 % every subject is control.
   insert into public.qc_jobs (job_type, status, tenant_id, attempts, finished_at)
-  values ('verify', 'completed', 'verify-a', 1, now()),
-         ('verify', 'completed', 'verify-b', 2, now()),
-         ('verify', 'failed', 'verify-c', 3, now());
-  insert into public.job_dlq (job_id, job_type, payload, attempts) values (gen_random_uuid(), 'verify', '{}', 3);
-  select * into counts from public.rollout_signal_counts('VERIFY', 100, since, now() + interval '1 minute')
+  values ('verify', 'completed', 'verify-a', 1, at),
+         ('verify', 'completed', 'verify-b', 2, at),
+         ('verify', 'failed', 'verify-c', 3, at);
+  insert into public.job_dlq (job_id, job_type, payload, attempts, first_failed_at, last_failed_at)
+  values (gen_random_uuid(), 'verify', '{}', 3, at, at);
+  select * into counts from public.rollout_signal_counts('VERIFY', 100, at, at + interval '1 second')
    where signal = 'permanent_failure_rate';
   if (counts.canary_jobs, counts.canary_events, counts.control_jobs) <> (4::bigint, 2::bigint, 0::bigint) then
     raise exception 'at 100 %%: expected 4 canary jobs, 2 failed for good, 0 control; got %', counts;
   end if;
-  select * into counts from public.rollout_signal_counts('VERIFY', 0, since, now() + interval '1 minute')
+  select * into counts from public.rollout_signal_counts('VERIFY', 0, at, at + interval '1 second')
    where signal = 'retry_rate';
   if (counts.control_jobs, counts.control_events, counts.canary_jobs) <> (4::bigint, 3::bigint, 0::bigint) then
     raise exception 'at 0 %%: expected 4 control jobs, 3 retried, 0 canary; got %', counts;
+  end if;
+end $$;
+
+-- check: run-time percentiles come from the completed jobs of each cohort
+do $$
+declare
+  at constant timestamptz := '2999-01-02T00:00:00Z';
+  runtimes record;
+begin
+  insert into public.qc_jobs (job_type, status, tenant_id, attempts, started_at, finished_at)
+  select 'verify', 'completed', 'verify-' || i, 1, at - i * interval '1 second', at
+  from generate_series(1, 100) as i;
+  select * into runtimes from public.rollout_runtime_percentiles('VERIFY', 100, at, at + interval '1 second')
+   where cohort = 'canary';
+  if runtimes.completed_jobs <> 100 or abs(runtimes.p50_seconds - 50.5) > 1e-6 or abs(runtimes.p95_seconds - 95.05) > 1e-6 then
+    raise exception 'expected 100 completed canary jobs with p50 50.5 s and p95 95.05 s, got %', runtimes;
   end if;
 end $$;

@@ -162,6 +162,7 @@ export async function runStatus(ctx: OpsContext, keys: string[]): Promise<void> 
            confidence::float8 as confidence, tolerance::float8 as tolerance, starts_after,
            canary_jobs::int as canary_jobs, canary_failures::int as canary_failures, canary_failure_rate,
            control_jobs::int as control_jobs, control_failures::int as control_failures, control_failure_rate,
+           canary_runtime_p50_seconds, canary_runtime_p95_seconds, control_runtime_p50_seconds, control_runtime_p95_seconds,
            last_decision, last_reason, last_evaluated_at
       from public.rollout_status
      where ${keys[0] ?? null}::text is null or flag_key = ${keys[0] ?? null}

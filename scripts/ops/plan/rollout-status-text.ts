@@ -23,6 +23,10 @@ export interface PlanStatusRow {
   control_jobs: number | null;
   control_failures: number | null;
   control_failure_rate: number | null;
+  canary_runtime_p50_seconds: number | null;
+  canary_runtime_p95_seconds: number | null;
+  control_runtime_p50_seconds: number | null;
+  control_runtime_p95_seconds: number | null;
   last_decision: string | null;
   last_reason: string | null;
   last_evaluated_at: Date | null;
@@ -40,6 +44,7 @@ export interface PlanEvent {
 
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? "-" : `${(rate * 100).toFixed(2)} %`);
 const iso = (date: Date | null) => (date ? date.toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
+const seconds = (value: number | null) => (value === null ? "-" : `${value.toFixed(1)} s`);
 const minute = (date: Date) => date.toISOString().slice(0, 16).replace("T", " ");
 
 export function stepsLine(row: Pick<PlanStatusRow, "steps" | "current_step" | "state">): string {
@@ -101,7 +106,9 @@ export function renderPlanStatus(row: PlanStatusRow, events: PlanEvent[], now: D
     ...(row.canary_jobs === null || row.control_jobs === null
       ? ["  cohorts    - (no step under way)"]
       : [`  canary     ${row.canary_jobs} jobs finished this step, ${row.canary_failures} failed for good (${pct(row.canary_failure_rate)})`,
-         `  control    ${row.control_jobs} jobs finished this step, ${row.control_failures} failed for good (${pct(row.control_failure_rate)})`]),
+         `  control    ${row.control_jobs} jobs finished this step, ${row.control_failures} failed for good (${pct(row.control_failure_rate)})`,
+         `  run time   completed jobs, p50 / p95: canary ${seconds(row.canary_runtime_p50_seconds)} / ${seconds(row.canary_runtime_p95_seconds)}, ` +
+           `control ${seconds(row.control_runtime_p50_seconds)} / ${seconds(row.control_runtime_p95_seconds)} (shown, not judged)`]),
     `  last       ${row.last_decision ?? "-"} (${row.last_reason ?? "-"}) at ${iso(row.last_evaluated_at)}`,
     ...(why ? [`  why        ${why}`] : []),
     `  next       ${nextDecision(row, now)}`,
