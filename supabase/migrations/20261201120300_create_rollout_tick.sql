@@ -168,10 +168,10 @@ select p.flag_key,
        c.control_jobs,
        c.control_events as control_failures,
        c.control_events::double precision / nullif(c.control_jobs, 0) as control_failure_rate,
-       rc.p50_seconds as canary_runtime_p50_seconds,
-       rc.p95_seconds as canary_runtime_p95_seconds,
-       rk.p50_seconds as control_runtime_p50_seconds,
-       rk.p95_seconds as control_runtime_p95_seconds,
+       rt.canary_runtime_p50_seconds,
+       rt.canary_runtime_p95_seconds,
+       rt.control_runtime_p50_seconds,
+       rt.control_runtime_p95_seconds,
        p.last_decision,
        p.last_reason,
        p.last_evaluated_at
@@ -182,13 +182,13 @@ left join lateral (
   where s.signal = 'permanent_failure_rate' and p.step_started_at is not null and p.state <> 'completed'
 ) c on true
 left join lateral (
-  select r.* from public.rollout_runtime_percentiles(f.bucket_group, p.steps[p.current_step + 1], p.step_started_at, pg_catalog.now()) r
+  select pg_catalog.max(r.p50_seconds) filter (where r.cohort = 'canary') as canary_runtime_p50_seconds,
+         pg_catalog.max(r.p95_seconds) filter (where r.cohort = 'canary') as canary_runtime_p95_seconds,
+         pg_catalog.max(r.p50_seconds) filter (where r.cohort = 'control') as control_runtime_p50_seconds,
+         pg_catalog.max(r.p95_seconds) filter (where r.cohort = 'control') as control_runtime_p95_seconds
+  from public.rollout_runtime_percentiles(f.bucket_group, p.steps[p.current_step + 1], p.step_started_at, pg_catalog.now()) r
   where p.step_started_at is not null and p.state <> 'completed'
-) rc on rc.cohort = 'canary'
-left join lateral (
-  select r.* from public.rollout_runtime_percentiles(f.bucket_group, p.steps[p.current_step + 1], p.step_started_at, pg_catalog.now()) r
-  where p.step_started_at is not null and p.state <> 'completed'
-) rk on rk.cohort = 'control';
+) rt on true;
 
 comment on view public.rollout_status is
   'Rollout plans with where they stand and both cohorts'' permanent-failure numbers since the step began.';
