@@ -18,7 +18,7 @@ export const NEXT_STEP: Record<RolloutPhase | "deployed-staging" | "deployed-pro
   "deployed-staging": "npm run ops -- rollout staging --env staging",
   "deployed-production": "npm run ops -- rollout canary --env production",
   staging: "test on staging, then deploy production: npm run ops -- deploy --env production",
-  canary: "watch job_dlq and the watchdog for 7 days, then: npm run ops -- rollout production --env production",
+  canary: "watch job_dlq and `npm run ops -- rollout status --env production`: where the tick runs (pg_cron, or `rollout tick`) the plans advance by themselves after 7 healthy days; by hand: npm run ops -- rollout production --env production",
   production: "done: both flags are on for everyone. Rollback path: npm run ops -- flags set <KEY> --enabled false",
 };
 
