@@ -163,6 +163,17 @@ describe("pause", () => {
   });
 });
 
+describe("a plan whose flag is gone", () => {
+  it("is paused by the tick, which changes nothing else", async () => {
+    await db.sql`insert into public.feature_flags (key) values ('SHORT_LIVED')`;
+    await createPlan("SHORT_LIVED", [5, 100], ["1 day", "0"]);
+    await tick(T0);
+    await db.sql`delete from public.feature_flags where key = 'SHORT_LIVED'`;
+    expect((await tick(at(HOUR)))[0]).toMatchObject({ flag_key: "SHORT_LIVED", decision: "pause", state: "paused", reason: "flag_missing" });
+    expect(await tick(at(2 * HOUR))).toEqual([]);
+  });
+});
+
 describe("plans in sequence", () => {
   it("JOB_HEARTBEAT's plan starts only once DLQ_ENABLED's is completed", async () => {
     await createPlan("DLQ_ENABLED", [5, 100], ["1 day", "0"], { minSample: 100 });

@@ -6,7 +6,7 @@
 -- `npm run ops -- rollout plan ...`, or edit a row in the dashboard's table editor: setting state to
 -- 'paused' holds a plan where it is, 'active' resumes it (a halted plan resumed re-enters its step).
 -- Every change to a plan that the tick did not make is recorded as an 'operator' event with who
--- made it. New, empty tables: no lock on any existing table beyond a foreign key to feature_flags.
+-- made it. New, empty tables: no lock on any existing table.
 -- Rollback: supabase/rollback/20261201120000_create_rollout_plans.sql
 
 set lock_timeout = '5s';
@@ -30,8 +30,11 @@ revoke all on function public.rollout_steps_are_valid(numeric[]) from public, an
 grant execute on function public.rollout_steps_are_valid(numeric[]) to service_role;
 
 create table if not exists public.rollout_plans (
+  -- No foreign key to feature_flags: a plan must not stop the flags' own migration from being
+  -- rolled back. The tick pauses a plan whose flag is missing (reason flag_missing).
   flag_key            text primary key
-                      references public.feature_flags (key) on update cascade on delete cascade,
+                      constraint rollout_plan_flag_key_must_be_upper_snake_case_up_to_64_chars
+                      check (flag_key ~ '^[A-Z][A-Z0-9_]{0,63}$'),
   -- Percentages, e.g. {5,100}. The plan is completed when it reaches 100 % or when its last step
   -- has passed its guard.
   steps               numeric[] not null

@@ -2,6 +2,7 @@
 -- rollout_status view, the same numbers for the dashboard.
 --
 -- Per plan (state active or waiting_for_data), under its row lock:
+--   * its flag missing from feature_flags: pause (reason flag_missing);
 --   * starts_after a plan that is not completed: wait;
 --   * current step not entered yet: enter it (flag enabled at the step's percentage; a step at
 --     100 % completes the plan);
@@ -55,6 +56,7 @@ begin
     order by p.flag_key
     for update of p skip locked
   loop
+    flag := null;
     select f.* into flag from public.feature_flags f where f.key = plan.flag_key;
     step_percentage := plan.steps[plan.current_step + 1];
     flag_key := plan.flag_key;
@@ -62,7 +64,12 @@ begin
     percentage := step_percentage;
     answer := '{}'::jsonb;
 
-    if plan.starts_after is not null and exists (
+    if flag.key is null then
+      decision := 'pause';
+      next_state := 'paused';
+      reason := 'flag_missing';
+      event_kind := 'pause';
+    elsif plan.starts_after is not null and exists (
          select 1 from public.rollout_plans o where o.flag_key = plan.starts_after and o.state <> 'completed') then
       decision := 'wait';
       next_state := plan.state;
@@ -176,7 +183,7 @@ select p.flag_key,
        p.last_reason,
        p.last_evaluated_at
 from public.rollout_plans p
-join public.feature_flags f on f.key = p.flag_key
+left join public.feature_flags f on f.key = p.flag_key
 left join lateral (
   select s.* from public.rollout_signal_counts(f.bucket_group, p.steps[p.current_step + 1], p.step_started_at, pg_catalog.now()) s
   where s.signal = 'permanent_failure_rate' and p.step_started_at is not null and p.state <> 'completed'

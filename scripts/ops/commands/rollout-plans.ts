@@ -111,7 +111,12 @@ export function parsePlanSpec(key: string, options: ParsedOptions): PlanSpec {
 
 /** The statements of `plan <action> KEY`, before anything runs (so bad input changes nothing). */
 async function planStatements(sql: Sql, action: string, key: string, options: ParsedOptions): Promise<Statement[]> {
-  if (action === "create") return [planUpsertStatement(parsePlanSpec(key, options))];
+  if (action === "create") {
+    const spec = parsePlanSpec(key, options);
+    const [flag] = await sql`select 1 from public.feature_flags where key = ${key}`;
+    if (!flag) throw new OpsRefusal(`flag ${key} does not exist in public.feature_flags; nothing was changed`);
+    return [planUpsertStatement(spec)];
+  }
   if (action === "pause" || action === "resume") return [planStateStatement(key, action)];
   if (action === "change") {
     const [plan] = await sql`select pg_catalog.cardinality(steps) as steps from public.rollout_plans where flag_key = ${key}`;
@@ -138,7 +143,6 @@ export async function runPlan(ctx: OpsContext, args: string[], options: ParsedOp
       return await runStatements(ctx, tx, statements, missing);
     } catch (error) {
       const message = (error as Error).message;
-      if (/rollout_plans_flag_key_fkey/.test(message)) throw new OpsRefusal(`flag ${key} does not exist in public.feature_flags; nothing was changed`);
       if (/rollout_plans_starts_after_fkey/.test(message)) throw new OpsRefusal(`--after ${optionString(options, "after")}: that flag has no rollout plan; nothing was changed`);
       throw error;
     }
