@@ -1,4 +1,5 @@
 // verify: every applied migration's verification script, pass or fail per check.
+import { existsSync } from "node:fs";
 import { listMigrations } from "../../lib/migration-files.ts";
 import { migrationHistory } from "../../lib/migration-history.ts";
 import { verifyMigration } from "../../lib/verification.ts";
@@ -10,11 +11,19 @@ export async function runVerification(ctx: OpsContext): Promise<string[]> {
   const history = await migrationHistory(ctx.settings.databaseUrl, ctx.projectDir);
   const failures: string[] = [];
   let passed = 0;
-  for (const migration of listMigrations(ctx.migrationsDir)) {
+  let withScript = 0;
+  const migrations = listMigrations(ctx.migrationsDir);
+  for (const migration of migrations) {
     if (!history.applied.includes(migration.version)) {
       out.line(`${migration.fileName}: not applied, skipped`);
       continue;
     }
+    // A project's own migrations have no verification script; the kit's all have one.
+    if (!existsSync(migration.verifyPath)) {
+      out.line(`${migration.fileName}: no verification script (supabase/verify/${migration.fileName}), skipped`);
+      continue;
+    }
+    withScript++;
     out.line(`${migration.fileName}:`);
     let results;
     try {
@@ -36,6 +45,15 @@ export async function runVerification(ctx: OpsContext): Promise<string[]> {
     }
   }
   out.line(`${passed} check(s) passed, ${failures.length} failed.`);
+  if (passed + failures.length === 0) {
+    // Zero checks is no evidence of anything: say why nothing ran, and fail.
+    const why = migrations.length === 0
+      ? `${ctx.migrationsDir} holds no migration`
+      : withScript === 0
+        ? `none of the ${history.applied.length} applied migration(s) in ${ctx.migrationsDir} has a verification script in ../verify (wrong --project?)`
+        : "the verification scripts ran no check";
+    failures.push(`no check ran: ${why}`);
+  }
   return failures;
 }
 
