@@ -33,6 +33,8 @@ export interface ObservedTable {
   idIsUnique: boolean;
   /** The quoted words of CHECK constraints on status (null when there is none). */
   statusCheckWords: string[] | null;
+  /** Whether service_role may select, insert, update and delete qc_jobs (null: no such role). */
+  serviceRoleCanWork?: boolean | null;
 }
 
 export interface ShapeAnswers {
@@ -183,5 +185,11 @@ export function inferShape(table: ObservedTable, answers: ShapeAnswers = {}): In
     tenantColumnIsText: tenant !== null && tenant.type === "text",
   });
   if (tenant === null) notes.push("no tenant column: feature flags bucket each job by its own id");
+  if (table.serviceRoleCanWork === false) {
+    notes.push(
+      "service_role may not select, insert, update and delete qc_jobs: the kit's RPCs run with their caller's privileges " +
+        "and the kit leaves your grants alone, so grant them to the role your workers use (the secret key's role is service_role)",
+    );
+  }
   return { shape, addColumns, notes };
 }
