@@ -57,7 +57,8 @@ function mentionsQcJobs(migrationsDir: string): string[] {
 
 function describe(shape: JobShape): string {
   const words = STATUS_ROLES.map((role) => `${role}=${shape.status[role] ?? "(none)"}`).join(", ");
-  return `id ${shape.jobIdType}, status ${words}, flag subject ${shape.tenantColumn ?? "the job's id"}`;
+  const id = { default: "", identity_always: " (generated always as identity)", none: " (no default: the app gives ids)" }[shape.jobIdDefault];
+  return `id ${shape.jobIdType}${id}, status ${words}, flag subject ${shape.tenantColumn ?? "the job's id"}`;
 }
 
 function sameAnswers(recorded: JobShape, answers: ShapeAnswers): string | null {
@@ -174,8 +175,8 @@ export async function addToProject(options: AddOptions): Promise<AddResult> {
       [
         "Next:",
         "  1. review the new migrations (git diff), then",
-        "  2. npx supabase db push --db-url <url> --dry-run     (lists exactly the new files)",
-        "  3. npx supabase db push --db-url <url>",
+        "  2. npx supabase db push --remote=<url> --dry-run     (lists exactly the new files)",
+        "  3. npx supabase db push --remote=<url>",
         "  4. npx supabase functions deploy feature-flags",
         "",
       ].join("\n"),
