@@ -31,6 +31,7 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
   kitFlags: ["--job-status", "pending=new,running=active,completed=succeeded,failed=errored", "--tenant-column", "org_id"],
   idType: "text",
   words: { pending: "new", running: "active", completed: "succeeded", failed: "errored" },
+  buildsClaimIndex: true,
   added: ["max_attempts", "locked_by", "run_after", "started_at", "finished_at", "last_error", "updated_at"],
   async newJob(sql, jobType) {
     const [row] = await sql`insert into public.qc_jobs (id, job_type, status, org_id)

@@ -27,6 +27,7 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
   kitFlags: [JOB_STATUS],
   idType: "bigint",
   words: { pending: "queued", running: "working", completed: "done", failed: "dead" },
+  buildsClaimIndex: true,
   added: ["attempts", "max_attempts", "locked_by", "run_after", "started_at", "finished_at", "last_error", "updated_at"],
   async newJob(sql, jobType) {
     const [row] = await sql`insert into public.qc_jobs (job_type) values (${jobType}) returning id::text as id`;

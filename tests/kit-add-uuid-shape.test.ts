@@ -1,6 +1,7 @@
 // Adoption by a project whose qc_jobs has the kit's own shape (uuid ids, the kit's status words,
-// tenant_id) but not every column the kit's RPCs use (no run_after), plus a column of its own and
-// its own read policy. kit add needs no answer: the words and the tenant column are the kit's.
+// tenant_id) but not every column the kit's RPCs use (no run_after), plus a column, a read policy
+// and an index on status of its own (so kit add builds no claim index). kit add needs no answer:
+// the words and the tenant column are the kit's.
 import { describeAdoption } from "./support/adoption-scenario.ts";
 
 describeAdoption("adopting: uuid ids, the kit's status words, tenant_id", {
@@ -22,6 +23,7 @@ create table public.qc_jobs (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+create index qc_jobs_status_created_at_idx on public.qc_jobs (status, created_at);
 alter table public.qc_jobs enable row level security;
 create policy qc_jobs_owner_reads on public.qc_jobs for select to authenticated using (tenant_id = (select auth.uid())::text);
 grant select on public.qc_jobs to authenticated;
@@ -36,6 +38,7 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
   idType: "uuid",
   words: { pending: "pending", running: "running", completed: "completed", failed: "failed" },
   added: ["run_after"],
+  buildsClaimIndex: false,
   async newJob(sql, jobType) {
     const [row] = await sql`insert into public.qc_jobs (job_type, tenant_id) values (${jobType}, 'tenant-x') returning id::text as id`;
     return row!.id as string;

@@ -49,7 +49,7 @@ describe("planning kit add", () => {
   const base: AddInputs = {
     shape: DEFAULT_JOB_SHAPE,
     qcJobs: "created",
-    addColumns: [],
+    adaptation: { addColumns: [], addClaimIndex: false },
     manifest: null,
     kitMigrations,
     existingVersions: ["20240115093000"],

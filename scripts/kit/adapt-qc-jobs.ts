@@ -6,6 +6,18 @@ import { KIT_COLUMNS, type KitColumn } from "./infer-shape.ts";
 
 export const ADAPT_SLUG = "adapt_qc_jobs";
 
+/** What the adapt migration adds to the project's qc_jobs. */
+export interface Adaptation {
+  /** Kit columns the table lacks, in KIT_COLUMNS order. */
+  addColumns: KitColumn[];
+  /** Whether to build qc_jobs_status_run_after_idx (no index of the table leads with status). */
+  addClaimIndex: boolean;
+}
+
+export const NO_ADAPTATION: Adaptation = { addColumns: [], addClaimIndex: false };
+
+export const CLAIM_INDEX = "qc_jobs_status_run_after_idx";
+
 export interface AdaptScripts {
   migration: string;
   rollback: string;
@@ -45,7 +57,27 @@ end
 $shape$;`;
 }
 
-export function adaptQcJobs(shape: JobShape, addColumns: KitColumn[], fileName: string): AdaptScripts {
+const CLAIM_INDEX_SQL = `
+-- claim_jobs picks the oldest runnable job of the pending status; no index of qc_jobs leads with
+-- status, so without this one every claim scans the table. Built CONCURRENTLY: the Supabase CLI
+-- runs the statement on its own, outside the file's transaction, and the app's writers keep going.
+-- An INVALID index left by an interrupted build is dropped first so that it is rebuilt, not
+-- skipped by IF NOT EXISTS.
+do $drop_invalid$
+begin
+  if exists (select 1 from pg_catalog.pg_index i
+             where i.indexrelid = pg_catalog.to_regclass('public.${CLAIM_INDEX}') and not i.indisvalid) then
+    raise notice 'dropping invalid index public.${CLAIM_INDEX} left by an interrupted build';
+    drop index public.${CLAIM_INDEX};
+  end if;
+end
+$drop_invalid$;
+
+create index concurrently if not exists ${CLAIM_INDEX} on public.qc_jobs (status, run_after);
+`;
+
+export function adaptQcJobs(shape: JobShape, adaptation: Adaptation, fileName: string): AdaptScripts {
+  const { addColumns } = adaptation;
   const adds = addColumns.length === 0
     ? "-- qc_jobs already has every column the kit uses: nothing to add."
     : addColumns.map((c) => `alter table public.qc_jobs add column if not exists ${c.name} ${c.definition};`).join("\n");
@@ -66,10 +98,11 @@ set lock_timeout = '5s';
 ${shapeCheck(shape)}
 
 ${adds}
-`;
-  const drops = addColumns.length === 0
-    ? "-- The migration added no column: nothing to drop."
-    : [...addColumns].reverse().map((c) => `alter table if exists public.qc_jobs drop column if exists ${c.name};`).join("\n");
+${adaptation.addClaimIndex ? CLAIM_INDEX_SQL : ""}`;
+  const drops = [
+    ...(adaptation.addClaimIndex ? [`drop index if exists public.${CLAIM_INDEX};`] : []),
+    ...[...addColumns].reverse().map((c) => `alter table if exists public.qc_jobs drop column if exists ${c.name};`),
+  ].join("\n") || "-- The migration added nothing: nothing to drop.";
   const rollback = `-- Roll back ${fileName.replace(/\.sql$/, "")}: drop the columns it added to qc_jobs (catalog only).
 -- Roll back the kit's later migrations first: their functions use these columns. The values
 -- in them (attempts, lock owners, errors) are lost; the app's own columns are untouched.
@@ -78,6 +111,14 @@ set lock_timeout = '5s';
 ${drops}
 `;
   const required = ["id", "status", ...KIT_COLUMNS.map((c) => c.name)];
+  const indexCheck = adaptation.addClaimIndex ? `
+-- check: ${CLAIM_INDEX} exists and is valid
+do $$ begin
+  if not exists (select 1 from pg_catalog.pg_index i where i.indexrelid = pg_catalog.to_regclass('public.${CLAIM_INDEX}') and i.indisvalid) then
+    raise exception 'index ${CLAIM_INDEX} is missing or invalid';
+  end if;
+end $$;
+` : "";
   const verify = `-- Verify ${fileName.replace(/\.sql$/, "")}: qc_jobs has the id type and the columns the kit uses.
 -- Each "-- check:" block passes by running and fails by raising an error (run inside begin ... rollback).
 
@@ -101,6 +142,6 @@ begin
     raise exception 'qc_jobs lacks columns: %', missing;
   end if;
 end $$;
-`;
+${indexCheck}`;
   return { migration, rollback, verify };
 }

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 import { connect } from "../lib/database.ts";
 import { PROJECT_ROOT } from "../lib/project-paths.ts";
-import { inferShape, type KitColumn, type ShapeAnswers } from "./infer-shape.ts";
+import { NO_ADAPTATION, type Adaptation } from "./adapt-qc-jobs.ts";
+import { inferShape, type ShapeAnswers } from "./infer-shape.ts";
 import { DEFAULT_JOB_SHAPE, ShapeError, STATUS_ROLES, type JobShape } from "./job-shape.ts";
 import { listKitMigrations } from "./kit-files.ts";
 import { MANIFEST_PATH, parseManifest, type KitManifest } from "./kit-manifest.ts";
@@ -76,7 +77,7 @@ function sameAnswers(recorded: JobShape, answers: ShapeAnswers): string | null {
 interface Decided {
   shape: JobShape;
   qcJobs: KitManifest["qcJobs"];
-  addColumns: KitColumn[];
+  adaptation: Adaptation;
   remoteLatest: string | null;
 }
 
@@ -90,7 +91,7 @@ async function decideShape(options: AddOptions, manifest: KitManifest | null, mi
       const conflict = sameAnswers(manifest.shape, options.answers);
       if (conflict) throw new ShapeError(`${conflict} (${MANIFEST_PATH}). Migrations already written keep their shape.`);
       write(`qc_jobs: as recorded in ${MANIFEST_PATH} (${manifest.qcJobs}): ${describe(manifest.shape)}\n`);
-      return { shape: manifest.shape, qcJobs: manifest.qcJobs, addColumns: [], remoteLatest };
+      return { shape: manifest.shape, qcJobs: manifest.qcJobs, adaptation: NO_ADAPTATION, remoteLatest };
     }
     const table = sql ? await readQcJobs(sql) : null;
     if (table) {
@@ -100,7 +101,8 @@ async function decideShape(options: AddOptions, manifest: KitManifest | null, mi
       write(inferred.addColumns.length === 0
         ? "  it has every column the kit uses\n"
         : `  the kit adds the columns it lacks: ${inferred.addColumns.map((c) => c.name).join(", ")}\n`);
-      return { shape: inferred.shape, qcJobs: "adapted", addColumns: inferred.addColumns, remoteLatest };
+      if (inferred.addClaimIndex) write("  no index of qc_jobs leads with status: the kit builds one on (status, run_after) for claim_jobs (concurrently)\n");
+      return { shape: inferred.shape, qcJobs: "adapted", adaptation: inferred, remoteLatest };
     }
     const mentions = mentionsQcJobs(migrationsDir);
     if (mentions.length > 0) {
@@ -114,7 +116,7 @@ async function decideShape(options: AddOptions, manifest: KitManifest | null, mi
       throw new ShapeError("there is no qc_jobs: the kit creates its own (with its own words and tenant_id), so --job-status and --tenant-column do not apply");
     }
     write(`qc_jobs: none${sql ? " in the database" : ""} and none in supabase/migrations: the kit's baseline creates it (${describe(DEFAULT_JOB_SHAPE)})\n`);
-    return { shape: DEFAULT_JOB_SHAPE, qcJobs: "created", addColumns: [], remoteLatest };
+    return { shape: DEFAULT_JOB_SHAPE, qcJobs: "created", adaptation: NO_ADAPTATION, remoteLatest };
   } finally {
     await sql?.end({ timeout: 5 });
   }
@@ -134,7 +136,7 @@ export async function addToProject(options: AddOptions): Promise<AddResult> {
   const plan = planAdd({
     shape: decided.shape,
     qcJobs: decided.qcJobs,
-    addColumns: decided.addColumns,
+    adaptation: decided.adaptation,
     manifest,
     kitMigrations: listKitMigrations(),
     existingVersions: [...versionsOf(existsSync(migrationsDir) ? readdirSync(migrationsDir) : []), decided.remoteLatest],

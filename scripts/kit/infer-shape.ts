@@ -13,6 +13,7 @@ import {
   type JobShape,
   type StatusRole,
 } from "./job-shape.ts";
+import type { Adaptation } from "./adapt-qc-jobs.ts";
 
 export interface ObservedColumn {
   name: string;
@@ -33,6 +34,8 @@ export interface ObservedTable {
   idIsUnique: boolean;
   /** The quoted words of CHECK constraints on status (null when there is none). */
   statusCheckWords: string[] | null;
+  /** Whether an index leads with status (else the kit adds one on (status, run_after) for claim_jobs). */
+  statusIndexed?: boolean;
   /** Whether service_role may select, insert, update and delete qc_jobs (null: no such role). */
   serviceRoleCanWork?: boolean | null;
 }
@@ -76,10 +79,8 @@ const TENANT_CANDIDATES = ["tenant_id", "org_id", "organization_id", "account_id
 const TEXT_TYPES = ["text", "character varying"];
 const ID_TYPE_OF: Record<string, JobIdType> = { uuid: "uuid", bigint: "bigint", integer: "integer", text: "text" };
 
-export interface InferredShape {
+export interface InferredShape extends Adaptation {
   shape: JobShape;
-  /** Kit columns the table lacks, in KIT_COLUMNS order. */
-  addColumns: KitColumn[];
   /** Things the user should know (words taken as defaults, tenant candidates ignored...). */
   notes: string[];
 }
@@ -191,5 +192,5 @@ export function inferShape(table: ObservedTable, answers: ShapeAnswers = {}): In
         "and the kit leaves your grants alone, so grant them to the role your workers use (the secret key's role is service_role)",
     );
   }
-  return { shape, addColumns, notes };
+  return { shape, addColumns, addClaimIndex: table.statusIndexed === false, notes };
 }

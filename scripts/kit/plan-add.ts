@@ -2,9 +2,8 @@
 // their rollback and verify scripts) rendered for the project's qc_jobs and stamped after its
 // latest version, skipping those an earlier run already wrote; the function with _shared/ beside
 // it; the [functions.feature-flags] block of config.toml; and the manifest. Pure.
-import { adaptQcJobs, ADAPT_SLUG } from "./adapt-qc-jobs.ts";
+import { adaptQcJobs, ADAPT_SLUG, type Adaptation } from "./adapt-qc-jobs.ts";
 import { withFunctionBlock } from "./config-toml.ts";
-import type { KitColumn } from "./infer-shape.ts";
 import type { JobShape } from "./job-shape.ts";
 import type { KitMigration } from "./kit-files.ts";
 import { MANIFEST_ABOUT, MANIFEST_PATH, serializeManifest, type KitManifest } from "./kit-manifest.ts";
@@ -17,8 +16,8 @@ export interface AddInputs {
   shape: JobShape;
   /** adapted: the project has its own qc_jobs (adapt migration instead of the baseline). */
   qcJobs: KitManifest["qcJobs"];
-  /** For adapted: the kit columns qc_jobs lacks. */
-  addColumns: KitColumn[];
+  /** For adapted: what the adapt migration adds to qc_jobs. */
+  adaptation: Adaptation;
   manifest: KitManifest | null;
   kitMigrations: KitMigration[];
   /** Versions already in the project's supabase/migrations and in its database's history. */
@@ -79,7 +78,7 @@ export function planAdd(inputs: AddInputs): AddPlan {
     const fileName = `${versions[i]}_${slug}.sql`;
     let texts: MigrationTexts;
     if (adapting) {
-      texts = { slug, ...adaptQcJobs(inputs.shape, inputs.addColumns, fileName) };
+      texts = { slug, ...adaptQcJobs(inputs.shape, inputs.adaptation, fileName) };
     } else {
       const render = (kind: keyof typeof kit.files) => {
         const file = kit.files[kind];

@@ -33,7 +33,14 @@ export async function readQcJobs(sql: Sql): Promise<ObservedTable | null> {
   const [worker] = await sql<{ can_work: boolean | null }[]>`
     select case when exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role')
                 then pg_catalog.has_table_privilege('service_role', ${table.oid}::oid, 'select, insert, update, delete') end as can_work`;
+  const [claimIndex] = await sql<{ present: boolean }[]>`
+    select exists (
+      select 1 from pg_catalog.pg_index i
+      join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+      where i.indrelid = ${table.oid} and a.attname = 'status'
+    ) as present`;
   return {
+    statusIndexed: claimIndex?.present ?? false,
     serviceRoleCanWork: worker?.can_work ?? null,
     columns: columns.map((c) => ({ name: c.name, type: c.type, enumLabels: c.enum_labels, notNull: c.not_null, defaultExpr: c.default_expr, identity: c.identity })),
     idIsUnique: unique?.id_is_unique ?? false,

@@ -25,6 +25,8 @@ export interface AdoptionSpec {
   words: { pending: string; running: string; completed: string; failed: string };
   /** The columns kit add says it adds. */
   added: string[];
+  /** Whether kit add builds qc_jobs_status_run_after_idx (no index of the table leads with status). */
+  buildsClaimIndex: boolean;
   /** Inserts one job the way the user's app does; returns its id as text. */
   newJob(sql: Sql, jobType: string): Promise<string>;
 }
@@ -63,6 +65,7 @@ export function describeAdoption(title: string, spec: AdoptionSpec, more?: (adop
       expect(result.code, result.output).toBe(0);
       expect(result.output).toContain("Dry run: nothing written.");
       expect(result.output).toContain(`the kit adds the columns it lacks: ${spec.added.join(", ")}`);
+      expect(result.output.includes("the kit builds one on (status, run_after)")).toBe(spec.buildsClaimIndex);
       expect(result.output).toMatch(/create supabase\/migrations\/\d{14}_adapt_qc_jobs\.sql/);
       expect(result.output).toContain("create supabase/functions/feature-flags/index.ts");
       expect(result.output).toContain("update supabase/config.toml");
@@ -102,6 +105,8 @@ export function describeAdoption(title: string, spec: AdoptionSpec, more?: (adop
       const push = await dbPush(state.db.url, { cwd: state.project.dir });
       expect(push.exitCode, push.output).toBe(0);
       expect(push.output).not.toContain("--include-all");
+      const [index] = await state.db.sql`select to_regclass('public.qc_jobs_status_run_after_idx') is not null as present`;
+      expect(index!.present).toBe(spec.buildsClaimIndex);
     });
 
     it("the user's rows, ids and statuses, policies, grants and RLS are unchanged, row by row", async () => {
