@@ -19,6 +19,8 @@ export interface OpsIo {
   write(text: string): void;
   /** The folder holding supabase/; the project itself by default. */
   projectDir?: string;
+  /** Where the command was typed (--project is relative to it; its supabase/ is the default project). */
+  launchDir?: string;
   /** Answers confirmation prompts (tests); without it a terminal is asked, if there is one. */
   confirm?: (question: string, expected: string) => Promise<boolean>;
   now?: () => Date;
@@ -110,16 +112,17 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
 }
 
 /** --project, else the caller's folder when it holds supabase/, else the kit's own repository. */
-export function resolveProjectDir(option: string | undefined, io: Pick<OpsIo, "cwd" | "projectDir">): string {
+export function resolveProjectDir(option: string | undefined, io: Pick<OpsIo, "cwd" | "projectDir" | "launchDir">): string {
+  const launchDir = io.launchDir ?? io.cwd;
   if (option !== undefined) {
-    const dir = path.resolve(io.cwd, option);
+    const dir = path.resolve(launchDir, option);
     if (!existsSync(path.join(dir, "supabase", "migrations"))) {
       throw new OpsConfigError(`--project ${option}: ${dir} has no supabase/migrations folder`);
     }
     return dir;
   }
   if (io.projectDir) return io.projectDir;
-  return existsSync(path.join(io.cwd, "supabase", "migrations")) ? path.resolve(io.cwd) : PROJECT_ROOT;
+  return existsSync(path.join(launchDir, "supabase", "migrations")) ? path.resolve(launchDir) : PROJECT_ROOT;
 }
 
 function parseCommandLine(command: OpsCommand, args: string[]) {
