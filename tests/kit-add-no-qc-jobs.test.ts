@@ -2,7 +2,7 @@
 // check to run and says so (exit 1); kit add (no database needed) writes the kit's baseline, which
 // creates qc_jobs after the project's own migrations. And how ops commands pick the project folder.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
@@ -57,6 +57,21 @@ describe("adopting into a project without qc_jobs", () => {
       const result = await kitAdd(["--project", other.dir, "--job-status", "pending=queued", "--yes"]);
       expect(result.code).toBe(1);
       expect(result.output).toContain("there is no qc_jobs: the kit creates its own");
+    } finally {
+      other.remove();
+    }
+  });
+
+  it("a function file of the project's own under the kit's paths is never overwritten", async () => {
+    const other = await scratchProject("select 1;\n");
+    try {
+      mkdirSync(path.join(other.dir, "supabase", "functions", "_shared"), { recursive: true });
+      writeFileSync(path.join(other.dir, "supabase", "functions", "_shared", "rollout.ts"), "export const mine = true;\n");
+      const before = projectFiles(other.dir);
+      const result = await kitAdd(["--project", other.dir, "--yes"]);
+      expect(result.output).toContain("REFUSED: supabase/functions/_shared/rollout.ts exists and is not the kit's");
+      expect(result.code).toBe(1);
+      expect(projectFiles(other.dir)).toEqual(before);
     } finally {
       other.remove();
     }

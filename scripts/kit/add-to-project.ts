@@ -151,6 +151,12 @@ export async function addToProject(options: AddOptions): Promise<AddResult> {
     const action: FileAction = current === null ? "create" : current === file.text ? "unchanged" : "update";
     return { path: file.path, action };
   });
+  // On a first run, a function file that exists and differs is the project's own: never overwrite it.
+  // (After a first run the files are the kit's, and an upgrade updates them.)
+  const clash = manifest ? undefined : actions.find((a) => a.action === "update" && a.path.startsWith("supabase/functions/"));
+  if (clash) {
+    throw new ShapeError(`${clash.path} exists and is not the kit's: move or rename it (the kit writes its function to supabase/functions/feature-flags and supabase/functions/_shared)`);
+  }
   const changes = actions.filter((a) => a.action !== "unchanged");
   for (const change of changes) write(`  ${change.action.padEnd(6)} ${change.path}\n`);
   const unchanged = actions.length - changes.length;
