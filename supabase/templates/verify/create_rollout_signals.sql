@@ -21,11 +21,14 @@ declare
   at constant timestamptz := '2999-01-01T00:00:00Z';
   counts record;
 begin
-  -- At 100 % every subject is canary; at 0 % every subject is control.
-  insert into public.qc_jobs (job_type, status, tenant_id, attempts, finished_at)
-  values ('verify', {{status.completed}}, 'verify-a', 1, at),
-         ('verify', {{status.completed}}, 'verify-b', 2, at),
-         ('verify', {{status.failed}}, 'verify-c', 3, at);
+  -- At 100 % every subject is canary; at 0 % every subject is control (whatever the subject).
+  -- One row per statement: a new id computed from the table must see the previous row.
+  insert into public.qc_jobs ({{new_job_id_column}}job_type, status, attempts, finished_at)
+  values ({{new_job_id_value}}'verify', {{status.completed}}, 1, at);
+  insert into public.qc_jobs ({{new_job_id_column}}job_type, status, attempts, finished_at)
+  values ({{new_job_id_value}}'verify', {{status.completed}}, 2, at);
+  insert into public.qc_jobs ({{new_job_id_column}}job_type, status, attempts, finished_at)
+  values ({{new_job_id_value}}'verify', {{status.failed}}, 3, at);
   insert into public.job_dlq (job_id, job_type, payload, attempts, first_failed_at, last_failed_at)
   values (gen_random_uuid(), 'verify', '{}', 3, at, at);
   select * into counts from public.rollout_signal_counts('VERIFY', 100, at, at + interval '1 second')
@@ -45,10 +48,12 @@ do $$
 declare
   at constant timestamptz := '2999-01-02T00:00:00Z';
   runtimes record;
+  i integer;
 begin
-  insert into public.qc_jobs (job_type, status, tenant_id, attempts, started_at, finished_at)
-  select 'verify', {{status.completed}}, 'verify-' || i, 1, at - i * interval '1 second', at
-  from generate_series(1, 100) as i;
+  for i in 1..100 loop
+    insert into public.qc_jobs ({{new_job_id_column}}job_type, status, attempts, started_at, finished_at)
+    values ({{new_job_id_value}}'verify', {{status.completed}}, 1, at - i * interval '1 second', at);
+  end loop;
   select * into runtimes from public.rollout_runtime_percentiles('VERIFY', 100, at, at + interval '1 second')
    where cohort = 'canary';
   if runtimes.completed_jobs <> 100 or abs(runtimes.p50_seconds - 50.5) > 1e-6 or abs(runtimes.p95_seconds - 95.05) > 1e-6 then
