@@ -30,7 +30,7 @@ begin
   insert into public.qc_jobs ({{new_job_id_column}}job_type, status, attempts, finished_at)
   values ({{new_job_id_value}}'verify', {{status.failed}}, 3, at);
   insert into public.job_dlq (job_id, job_type, payload, attempts, first_failed_at, last_failed_at)
-  values (gen_random_uuid(), 'verify', '{}', 3, at, at);
+  values ({{new_job_id}}, 'verify', '{}', 3, at, at);
   select * into counts from public.rollout_signal_counts('VERIFY', 100, at, at + interval '1 second')
    where signal = 'permanent_failure_rate';
   if (counts.canary_jobs, counts.canary_events, counts.control_jobs) <> (4::bigint, 2::bigint, 0::bigint) then
