@@ -35,7 +35,8 @@ const store = new FlagStore({
 // environment is incomplete, verifyAuth is left to read it per request and answer not_configured.
 const { data: authEnv } = resolveEnv();
 
-const fetch = createHandler({
+/** The function's handler; `target` lets npm start's local gateway pass the stripped path. */
+export const handle = createHandler({
   config,
   store,
   database,
@@ -43,4 +44,5 @@ const fetch = createHandler({
   supabaseCors: corsHeaders,
 });
 
-export default { fetch };
+// Deno.serve passes connection info as the second argument: only the request goes on.
+export default { fetch: (request: Request) => handle(request) };
