@@ -86,8 +86,11 @@ export interface FunctionStartOptions {
   denoFlags?: string[];
   /** Pin the server to this core. */
   cpu?: number;
-  /** direct: `deno serve` of the function (as hosted); gateway: npm start's /functions/v1 gateway in front. */
-  entry?: "direct" | "gateway";
+  /**
+   * direct: `deno serve` of the function (as hosted); gateway: npm start's /functions/v1 gateway
+   * in front; or the path of another entry serving the function at /feature-flags.
+   */
+  entry?: "direct" | "gateway" | string;
 }
 
 /** Where the function's /feature-flags paths are on a server started with `entry`. */
@@ -98,7 +101,8 @@ export async function spawnFlagsFunction(database: BenchDatabase, options: Funct
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const keys = generateLocalKeys();
-  const proc = spawnDenoServe(options.entry === "gateway" ? GATEWAY_ENTRY : FUNCTION_ENTRY, port, {
+  const entry = options.entry === "gateway" ? GATEWAY_ENTRY : options.entry === undefined || options.entry === "direct" ? FUNCTION_ENTRY : options.entry;
+  const proc = spawnDenoServe(entry, port, {
     permissions: PERMISSIONS,
     denoFlags: options.denoFlags,
     cpu: options.cpu,
@@ -115,7 +119,7 @@ export async function spawnFlagsFunction(database: BenchDatabase, options: Funct
 /** Starts the function and waits for its first correct answer. */
 export async function startFlagsFunction(database: BenchDatabase, options: FunctionStartOptions = {}): Promise<FlagsFunction> {
   const spawned = await spawnFlagsFunction(database, options);
-  const url = `${spawned.origin}${PATH_PREFIX[options.entry ?? "direct"]}${singleFlagPath("DLQ_ENABLED", "tenant-1")}`;
+  const url = `${spawned.origin}${options.entry === "gateway" ? PATH_PREFIX.gateway : PATH_PREFIX.direct}${singleFlagPath("DLQ_ENABLED", "tenant-1")}`;
   const ready = await waitForAnswer(url, (status, body) => status === 200 && answersCorrectly(body, "DLQ_ENABLED", "tenant-1"), 120_000, spawned.process, {
     headers: spawned.credentials.publishable,
   });
