@@ -3,7 +3,6 @@
 // Deployed with `supabase functions deploy feature-flags` (supabase/config.toml points here).
 
 import postgres from "npm:postgres@3.4.9";
-import { resolveEnv, verifyAuth } from "npm:@supabase/server@1.4.1/core";
 import { corsHeaders } from "npm:@supabase/supabase-js@2.109.0/cors";
 import { createAuthenticator, type VerifyAuth } from "./auth.ts";
 import { loadConfig } from "./config.ts";
@@ -30,6 +29,12 @@ const store = new FlagStore({
   staleLimitMs: config.staleLimitMs,
   onLoadError: (error) => console.error(`feature-flags: reading flags failed: ${error instanceof Error ? error.message : String(error)}`),
 });
+
+// Cold start: the first flags read starts now, while @supabase/server is imported (it loads all of
+// supabase-js and jose, most of the start time): the first answer waits for the longer of the two
+// instead of both in turn. The read's outcome is kept by the store; a failure is served as usual.
+void store.snapshot();
+const { resolveEnv, verifyAuth } = await import("npm:@supabase/server@1.4.1/core");
 
 // Keys and JWKS are read and parsed once per isolate, not on every verifyAuth call. When the
 // environment is incomplete, verifyAuth is left to read it per request and answer not_configured.
