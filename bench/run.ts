@@ -2,7 +2,8 @@
 // bench/results.json (docs/benchmarks.md says how to read them). Not part of `npm test`.
 //
 //   npm run bench                          every group
-//   npm run bench -- --only core,http      the groups whose id starts with one of these (a partial
+//   npm run bench -- --only core,http      the groups whose id starts with one of these (core, http,
+//                                          cost, cold, propagation, memory, db, jobs; a partial
 //                                          run still rewrites RESULTS.md: use it while developing)
 //
 // Every process and database the run makes is stopped or dropped at the end, also on failure or
@@ -23,6 +24,7 @@ import { coldStart } from "./groups/cold-start.ts";
 import { propagation } from "./groups/propagation.ts";
 import { memory } from "./groups/memory.ts";
 import { databaseAtScale } from "./groups/database-at-scale.ts";
+import { workerFlags } from "./groups/worker-flags.ts";
 
 interface RegisteredGroup {
   id: string;
@@ -37,6 +39,7 @@ const GROUPS: RegisteredGroup[] = [
   { id: "propagation", group: propagation },
   { id: "memory", group: memory },
   { id: "db", group: databaseAtScale },
+  { id: "jobs", group: workerFlags },
 ];
 
 function selectedGroups(argv: string[]): RegisteredGroup[] {

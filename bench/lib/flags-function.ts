@@ -40,7 +40,7 @@ export interface Lookup {
   headers: Record<string, string>;
   /** Size of one answer, measured. */
   bodyBytes: number;
-  /** Whether the HTTP targets apply. */
+  /** Whether the HTTP targets (throughput and p99 against the bare baseline) apply. */
   targeted: boolean;
 }
 

@@ -65,11 +65,11 @@ export function ceilingTarget(limit: number, text: string): (figure: Omit<Figure
   };
 }
 
-/** A target on the figure's worst run: at least `floor` in the figure's unit. */
+/** A target on the figure's median (as ratios are judged): at least `floor` in the figure's unit. */
 export function floorTarget(floor: number, text: string): (figure: Omit<Figure, "target">) => Target {
   return (figure) => {
-    const met = figure.spread.min >= floor;
-    return { text, met, shortfall: met ? undefined : `worst run ${formatNumber(figure.spread.min)} ${figure.unit}, ${formatNumber(floor - figure.spread.min)} ${figure.unit} short` };
+    const met = figure.spread.median >= floor;
+    return { text, met, shortfall: met ? undefined : `median ${formatNumber(figure.spread.median)} ${figure.unit}, ${formatNumber(floor - figure.spread.median)} ${figure.unit} short` };
   };
 }
 
