@@ -23,14 +23,21 @@ const INITIAL_STATE = [
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 
-const schedule = new Uint32Array(64);
+// The message schedule, shared by both paths: a block is loaded into W[0..15], then compressed.
+const W = new Int32Array(64);
+const K = new Int32Array(ROUND_CONSTANTS);
 
 function compress(state: Uint32Array, block: Uint8Array, offset: number): void {
-  const w = schedule;
   for (let i = 0; i < 16; i++) {
     const j = offset + i * 4;
-    w[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
+    W[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
   }
+  compressLoaded(state);
+}
+
+/** Expands the block loaded in W[0..15] and runs the 64 rounds into `state`. */
+function compressLoaded(state: Uint32Array): void {
+  const w = W;
   for (let i = 16; i < 64; i++) {
     const x = w[i - 15]!;
     const y = w[i - 2]!;
@@ -38,15 +45,13 @@ function compress(state: Uint32Array, block: Uint8Array, offset: number): void {
     const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
     w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
   }
-  let a = state[0]!, b = state[1]!, c = state[2]!, d = state[3]!;
-  let e = state[4]!, f = state[5]!, g = state[6]!, h = state[7]!;
+  let a = state[0]! | 0, b = state[1]! | 0, c = state[2]! | 0, d = state[3]! | 0;
+  let e = state[4]! | 0, f = state[5]! | 0, g = state[6]! | 0, h = state[7]! | 0;
   for (let i = 0; i < 64; i++) {
     const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const choose = (e & f) ^ (~e & g);
-    const t1 = (h + s1 + choose + ROUND_CONSTANTS[i]! + w[i]!) | 0;
+    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
     const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const majority = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (s0 + majority) | 0;
+    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g; g = f; f = e; e = (d + t1) | 0;
     d = c; c = b; b = a; a = (t1 + t2) | 0;
   }
@@ -85,10 +90,9 @@ export function sha256FirstWord(message: Uint8Array): number {
   return digestState(message)[0]!;
 }
 
-// One-block fast path: the message schedule is filled from the text, then the 64 rounds run on
-// local variables from the initial state; only the first word of the result is kept.
-const W = new Int32Array(64);
-const K = new Int32Array(ROUND_CONSTANTS);
+// One-block fast path: the message schedule is filled from the text, then compressed from the
+// initial state into a reused state array; only the first word of the result is kept.
+const ONE_BLOCK_STATE = new Uint32Array(8);
 const utf8 = new TextEncoder();
 
 /** The longest message that fits one block (the 0x80 marker and the 8-byte length follow it). */
@@ -135,23 +139,7 @@ export function sha256FirstWordOfJoined(left: string, right: string): number {
 }
 
 function firstWordOfOneBlock(): number {
-  const w = W;
-  for (let i = 16; i < 64; i++) {
-    const x = w[i - 15]!;
-    const y = w[i - 2]!;
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
-  }
-  let a = 0x6a09e667 | 0, b = 0xbb67ae85 | 0, c = 0x3c6ef372 | 0, d = 0xa54ff53a | 0;
-  let e = 0x510e527f | 0, f = 0x9b05688c | 0, g = 0x1f83d9ab | 0, h = 0x5be0cd19 | 0;
-  for (let i = 0; i < 64; i++) {
-    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
-    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    h = g; g = f; f = e; e = (d + t1) | 0;
-    d = c; c = b; b = a; a = (t1 + t2) | 0;
-  }
-  return (a + 0x6a09e667) >>> 0;
+  ONE_BLOCK_STATE.set(INITIAL_STATE);
+  compressLoaded(ONE_BLOCK_STATE);
+  return ONE_BLOCK_STATE[0]!;
 }
