@@ -13,30 +13,27 @@ do $$ begin
   end if;
 end $$;
 
--- check: flag_bucket matches pinned vectors (functions/_shared/rollout-vectors.json), high bit included
+-- check: flag_bucket gives pinned buckets the earlier verify does not cover (a first word with the high bit set)
 do $$ begin
-  if public.flag_bucket('DLQ_ENABLED', 'tenant-1') is distinct from 6538
-     or public.flag_bucket('JOB_HEARTBEAT', 'ü') is distinct from 4973
-     or public.flag_bucket('JOB_HEARTBEAT', 'emoji-🚀-tenant') is distinct from 4806 then
-    raise exception 'flag_bucket disagrees with the pinned vectors';
+  if public.flag_bucket('JOB_HEARTBEAT', 'emoji-🚀-tenant') is distinct from 4806
+     or public.flag_bucket('RELIABILITY', 'user:42') is distinct from 829
+     or public.flag_bucket('G', 'a') is distinct from 284 then
+    raise exception 'flag_bucket disagrees with the pinned vectors (functions/_shared/rollout-vectors.json)';
   end if;
 end $$;
 
--- check: flag_enabled follows enabled and rollout_percentage, and is off for unknown flags and null subjects
+-- check: flag_enabled is off for unknown flags, null subjects and disabled flags, and splits at the threshold
 do $$ begin
-  update public.feature_flags set enabled = true, rollout_percentage = 100 where key = 'DLQ_ENABLED';
-  if not public.flag_enabled('DLQ_ENABLED', 'anyone') then
-    raise exception 'flag_enabled is off at 100 %%';
-  end if;
   if public.flag_enabled('DLQ_ENABLED', null) or public.flag_enabled('NO_SUCH_FLAG', 'anyone') then
     raise exception 'flag_enabled is on for a null subject or an unknown flag';
   end if;
-  update public.feature_flags set rollout_percentage = 0.66 where key = 'DLQ_ENABLED';
-  if public.flag_enabled('DLQ_ENABLED', 'tenant-1') is distinct from false then  -- bucket 6538 >= 66
-    raise exception 'flag_enabled is on at 0.66 %% for a subject in bucket 6538';
+  -- tenant-1 is in bucket 6538 of DLQ_ENABLED: off below 65.39 %, on from it.
+  update public.feature_flags set enabled = true, rollout_percentage = 65.38 where key = 'DLQ_ENABLED';
+  if public.flag_enabled('DLQ_ENABLED', 'tenant-1') is distinct from false then
+    raise exception 'flag_enabled is on at 65.38 %% for a subject in bucket 6538';
   end if;
   update public.feature_flags set rollout_percentage = 65.39 where key = 'DLQ_ENABLED';
-  if public.flag_enabled('DLQ_ENABLED', 'tenant-1') is distinct from true then  -- 6538 < 6539
+  if public.flag_enabled('DLQ_ENABLED', 'tenant-1') is distinct from true then
     raise exception 'flag_enabled is off at 65.39 %% for a subject in bucket 6538';
   end if;
   update public.feature_flags set enabled = false where key = 'DLQ_ENABLED';
