@@ -75,6 +75,11 @@ describe.skipIf(!usingServer)("with pg_cron preloaded for this database (server 
       { jobname: "qc-jobs-watchdog", schedule: "* * * * *", command: "select count(*) from public.reclaim_stale_jobs()", active: true },
     ]);
     expect(await sql!`select public.schedule_job_watchdog() as outcome`).toEqual([{ outcome: "scheduled" }]);
+    // The rollout tick is scheduled the same way, next to it.
+    expect(await sql!`select schedule, command, active from cron.job where jobname = 'rollout-tick'`).toEqual([
+      { schedule: "* * * * *", command: "select count(*) from public.rollout_tick()", active: true },
+    ]);
+    await sql!.unsafe("select count(*) from public.rollout_tick()");
     await runScript(sql!, readFileSync(scheduleMigration.migrationPath, "utf8"));
     expect(await scheduledJobs()).toHaveLength(1);
     expect((await verifyMigration(sql!, scheduleMigration)).filter((r) => !r.passed)).toEqual([]);

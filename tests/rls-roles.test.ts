@@ -105,6 +105,12 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       "qc_jobs anon:",
       "qc_jobs authenticated:",
       "qc_jobs service_role:select,insert,update,delete",
+      "rollout_events anon:",
+      "rollout_events authenticated:",
+      "rollout_events service_role:select,insert",
+      "rollout_plans anon:",
+      "rollout_plans authenticated:",
+      "rollout_plans service_role:select,insert,update,delete",
     ]);
     const functions = await db.sql`
       select p.proname || ' ' || string_agg(r.rolname, ',' order by r.rolname) as grant
@@ -126,6 +132,15 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       "job_flag_subject service_role",
       "reclaim_stale_jobs service_role",
       "requeue_dead_letter service_role",
+      "rollout_cohort service_role",
+      "rollout_compare service_role",
+      "rollout_decide service_role",
+      "rollout_normal_upper_tail service_role",
+      "rollout_plan_status service_role",
+      "rollout_runtime_percentiles service_role",
+      "rollout_signal_counts service_role",
+      "rollout_steps_are_valid service_role",
+      "rollout_tick service_role",
     ]);
   });
 });

@@ -1,18 +1,7 @@
 // Deterministic test subjects: tenant ids, uuids, e-mail-like ids and non-ASCII text (Latin
 // accents in composed and decomposed form, CJK, emoji, RTL), all valid UTF-8 without NUL (which
 // Postgres text cannot hold). The same list every run, so statistical bounds never flake.
-
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from "../../scripts/lib/seeded-random.ts";
 
 const ALPHABETS = [
   "abcdefghijklmnopqrstuvwxyz0123456789-_",

@@ -1,4 +1,5 @@
-// rollout <phase>: the plan's flag phases, with the guard on promotion to production.
+// rollout <phase>: the plan's flag phases, with the guard on promotion to production; and the
+// guarded rollout plans (rollout tick | plan ... | status, in rollout-plans.ts).
 import type { TransactionSql } from "../../lib/database.ts";
 import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, optionNumber, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
@@ -7,6 +8,8 @@ import {
   canaryVerdict, describeState, dlqVerdict, isRolloutPhase, phaseChanges, ROLLOUT_PHASES, stateSince,
   type PromotionGuard, type RolloutPhase, type RolloutState,
 } from "../plan/rollout-phases.ts";
+import { SEED_PLANS, type PlanSpec } from "../plan/rollout-plan-sql.ts";
+import { PLAN_OPTIONS, recordPlans, runPlan, runStatus, runTick } from "./rollout-plans.ts";
 
 export const DEFAULT_GUARD: PromotionGuard = { minCanaryDays: 7, maxDlqPerDay: 10 };
 
@@ -15,19 +18,29 @@ export const NEXT_STEP: Record<RolloutPhase | "deployed-staging" | "deployed-pro
   "deployed-staging": "npm run ops -- rollout staging --env staging",
   "deployed-production": "npm run ops -- rollout canary --env production",
   staging: "test on staging, then deploy production: npm run ops -- deploy --env production",
-  canary: "watch job_dlq and the watchdog for 7 days, then: npm run ops -- rollout production --env production",
+  canary: "watch job_dlq and `npm run ops -- rollout status --env production`: where the tick runs (pg_cron, or `rollout tick`) the plans advance by themselves after 7 healthy days; by hand: npm run ops -- rollout production --env production",
   production: "done: both flags are on for everyone. Rollback path: npm run ops -- flags set <KEY> --enabled false",
 };
 
 export const rolloutCommand: OpsCommand = {
   name: "rollout",
-  args: "<staging|canary|production>",
-  summary: "set the flags to a rollout phase; production only after 7 days of a healthy canary",
+  args: "<staging|canary|production> | tick | plan <create|change|pause|resume> <KEY> | status [KEY]",
+  summary: "guarded rollout plans (tick, plan, status), and the seed's phases as shortcuts",
   description: `
-The plan's phases:
-  staging      DLQ_ENABLED and JOB_HEARTBEAT on for 100 % (refused with --env production)
-  canary       DLQ_ENABLED on for 5 % of subjects, JOB_HEARTBEAT off
-  production   DLQ_ENABLED and JOB_HEARTBEAT on for 100 %
+Guarded rollout plans (docs/rollout-plans.md): a flag's percentage raised step by step, each step
+held for its minimum time and judged by the jobs each cohort finished since it began; the canary
+is halted (flag at 0 %) when it fails significantly more often than control.
+  tick                   evaluate every active plan once (pg_cron does this every minute where it exists)
+  plan create <KEY>      --steps 5,25,100 --min-time 7d [--signals --tolerance --min-sample --confidence --after]
+  plan change <KEY>      change the guard or the minimum times, keeping where the plan stands
+  plan pause|resume <KEY>  hold a plan where it is / go on (a halted plan re-enters its step)
+  status [KEY]           where each plan stands, both cohorts' numbers, the last decision, a chart
+
+The seed's phases (shortcuts; they record the seed plans too):
+  staging      DLQ_ENABLED and JOB_HEARTBEAT on for 100 % (refused with --env production); plans completed
+  canary       DLQ_ENABLED on for 5 % of subjects, JOB_HEARTBEAT off; starts the production plans:
+               DLQ_ENABLED 5 % for 7 days then 100 %, then JOB_HEARTBEAT likewise, each guarded
+  production   DLQ_ENABLED and JOB_HEARTBEAT on for 100 %; plans completed
 Promotion to production is refused unless, according to feature_flag_audit, every flag has served
 its canary value for at least --min-canary-days (7), and job_dlq has gained no more than
 --max-dlq-per-day entries a day (${DEFAULT_GUARD.maxDlqPerDay}) since the canary began. --force overrides the guard;
@@ -37,16 +50,25 @@ Runs in one transaction under the ops lock: the guard and the change see the sam
     force: { type: "boolean", description: "production: promote although the guard refuses (recorded in the audit log)" },
     "min-canary-days": { type: "string", value: "<days>", description: `production: days each flag must have served its canary value (default ${DEFAULT_GUARD.minCanaryDays})` },
     "max-dlq-per-day": { type: "string", value: "<n>", description: `production: most job_dlq entries a day since the canary began (default ${DEFAULT_GUARD.maxDlqPerDay})` },
-    "dry-run": { type: "boolean", description: "print the guard's verdict and the SQL, run it in a rolled-back transaction" },
+    "dry-run": { type: "boolean", description: "print the guard's verdict (phases) and the SQL, run it in a rolled-back transaction" },
+    ...PLAN_OPTIONS,
   },
   examples: [
     "npm run ops:rollout -- staging --env staging",
     "npm run ops:rollout -- canary --env production --actor alice",
     "npm run ops:rollout -- production --env production --actor alice",
+    "npm run ops:rollout -- plan create MY_FLAG --steps 1,10,50,100 --min-time 1d --env production",
+    "npm run ops:rollout -- status DLQ_ENABLED --env production",
+    "npm run ops:rollout -- tick --env production",
   ],
   async run(ctx, positionals, options) {
-    const [phase] = positionals;
-    if (!phase || positionals.length > 1 || !isRolloutPhase(phase)) throw new UsageError("rollout takes one phase: staging, canary or production");
+    const [phase, ...rest] = positionals;
+    if (phase === "tick" && rest.length === 0) return runTick(ctx);
+    if (phase === "plan") return runPlan(ctx, rest, options);
+    if (phase === "status") return runStatus(ctx, rest);
+    if (!phase || positionals.length > 1 || !isRolloutPhase(phase)) {
+      throw new UsageError("rollout takes one phase: staging, canary or production; or tick, plan or status");
+    }
     const guard: PromotionGuard = {
       minCanaryDays: optionNumber(options, "min-canary-days", DEFAULT_GUARD.minCanaryDays),
       maxDlqPerDay: optionNumber(options, "max-dlq-per-day", DEFAULT_GUARD.maxDlqPerDay),
@@ -85,6 +107,7 @@ async function rolloutInTransaction(ctx: OpsContext, tx: TransactionSql, phase: 
     }
   }
   await applyFlagChanges(tx, out, phaseChanges(targets), actor);
+  await recordPlans(ctx, tx, phasePlans(phase), (spec) => phasePosition(phase, spec, ctx.now()));
   out.table(Object.entries(targets).map(([key, target]) => ({
     flag: key,
     before: before.has(key) ? describeState(before.get(key)!) : "(missing)",
@@ -120,4 +143,15 @@ async function promotionBlockers(ctx: OpsContext, tx: TransactionSql, current: M
     }
   }
   return blockers;
+}
+
+/** The plans a phase records: canary starts the production plans, staging and production complete theirs. */
+function phasePlans(phase: RolloutPhase): PlanSpec[] {
+  return phase === "staging" ? SEED_PLANS.staging : SEED_PLANS.production;
+}
+
+function phasePosition(phase: RolloutPhase, spec: PlanSpec, now: Date) {
+  if (phase !== "canary") return { enteredAt: now, state: "completed" as const, step: spec.steps.length - 1 };
+  // DLQ_ENABLED is at its first step from now; JOB_HEARTBEAT's plan waits for it (entered by the tick).
+  return { enteredAt: spec.startsAfter ? null : now, state: "active" as const, step: 0 };
 }
