@@ -105,14 +105,22 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
     if (bodyText === null) return error("invalid_body", `the body must be at most ${MAX_BODY_BYTES} bytes`);
     const change = parseFlagChange(bodyText);
     if (change.error) return fromError(change.error);
-    let flag;
-    try {
-      flag = await deps.database.updateFlag(key.value, change.data, caller.actor);
-    } catch (cause) {
-      log(`feature-flags: updating ${key.value} failed: ${describe(cause)}`);
-      return error("database_unavailable", `the flag could not be changed: ${describe(cause)}`);
+    const result = await deps.database.updateFlag(key.value, change.data, caller.actor);
+    if (result.outcome === "not_found") return error("flag_not_found", `there is no flag ${key.value}`);
+    if (result.outcome === "not_applied") {
+      log(`feature-flags: updating ${key.value} was not applied: ${result.reason}`);
+      return error("database_unavailable", `the flag was not changed: ${result.reason}`);
     }
-    if (!flag) return error("flag_not_found", `there is no flag ${key.value}`);
+    if (result.outcome === "unknown") {
+      log(`feature-flags: updating ${key.value}: outcome unknown: ${result.reason}`);
+      deps.store.invalidate();
+      return respond(ERROR_STATUS.outcome_unknown, {
+        error: { code: "outcome_unknown", message: `the change may or may not have been applied: ${result.reason}; read the flag again before retrying` } satisfies ApiError,
+        // The row as read back on a new connection after the attempt, when it could be read.
+        flag: result.flag,
+      });
+    }
+    const flag = result.flag;
     // This instance serves the change at once; other instances within their cache TTL.
     deps.store.invalidate();
     const override = deps.config.overrides.get(key.value);

@@ -6,6 +6,7 @@ import { connect, type Sql } from "../lib/database.ts";
 import { createRedactor } from "../lib/redact.ts";
 import { PROJECT_ROOT } from "../lib/project-paths.ts";
 import { OpsLockBusy } from "../lib/transaction.ts";
+import { TransactionOutcomeUnknown, type TruthfulSql } from "../../functions/_shared/truthful-transaction.ts";
 import { commandHelp, GLOBAL_OPTIONS, OpsRefusal, UsageError, type OpsCommand, type OpsContext, type ParsedOptions } from "./command.ts";
 import { createReporter } from "./reporter.ts";
 import { OpsConfigError, resolveSettings } from "./settings.ts";
@@ -83,6 +84,10 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
       projectDir,
       migrationsDir: path.join(projectDir, "supabase", "migrations"),
       sql: () => (sql ??= connect(settings.databaseUrl)),
+      freshConnection: () => {
+        const fresh = connect(settings.databaseUrl);
+        return { sql: fresh as unknown as TruthfulSql, end: () => fresh.end({ timeout: 1 }) };
+      },
       confirm: io.confirm ?? askOnTerminal,
       now: io.now ?? (() => new Date()),
     };
@@ -99,7 +104,9 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
       io.write(`ops ${command.name}: configuration error: ${message}\n`);
       return EXIT_USAGE;
     }
-    const verdict = error instanceof OpsRefusal || error instanceof OpsLockBusy ? "REFUSED" : "FAILED";
+    const verdict = error instanceof OpsRefusal || error instanceof OpsLockBusy
+      ? "REFUSED"
+      : error instanceof TransactionOutcomeUnknown ? "OUTCOME UNKNOWN" : "FAILED";
     io.write(`ops ${command.name}: ${verdict}: ${message}\n`);
     return EXIT_FAILED;
   } finally {
