@@ -23,6 +23,7 @@ import { coldStart } from "./groups/cold-start.ts";
 import { propagation } from "./groups/propagation.ts";
 import { memory } from "./groups/memory.ts";
 import { databaseAtScale } from "./groups/database-at-scale.ts";
+import { hostileBodies } from "./groups/hostile-bodies.ts";
 
 interface RegisteredGroup {
   id: string;
@@ -37,6 +38,7 @@ const GROUPS: RegisteredGroup[] = [
   { id: "propagation", group: propagation },
   { id: "memory", group: memory },
   { id: "db", group: databaseAtScale },
+  { id: "bodies", group: hostileBodies },
 ];
 
 function selectedGroups(argv: string[]): RegisteredGroup[] {

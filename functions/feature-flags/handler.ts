@@ -12,6 +12,7 @@ import type { FlagDatabase } from "./flag-database.ts";
 import type { FlagStore } from "./flag-store.ts";
 import { parseFlagChange } from "./flag-update.ts";
 import { etagOf, ifNoneMatchHits, ofrepSuccess, parseOfrepRequest } from "./ofrep.ts";
+import { readBodyWithin } from "./request-body.ts";
 import { routeOf, type Route } from "./routes.ts";
 
 export interface HandlerDependencies {
@@ -24,7 +25,7 @@ export interface HandlerDependencies {
   log?: (message: string) => void;
 }
 
-/** Bodies larger than this are refused before parsing (flag requests are tiny). */
+/** Bodies larger than this are refused, by Content-Length or while streaming (flag requests are tiny). */
 const MAX_BODY_BYTES = 64 * 1024;
 
 export function createHandler(deps: HandlerDependencies): (request: Request) => Promise<Response> {
@@ -218,14 +219,10 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
   };
 }
 
-/** The body as text, or null when it is too large or cannot be read. */
+/** The body as text, or null when it is over MAX_BODY_BYTES or cannot be read. */
 async function readBody(request: Request): Promise<string | null> {
-  try {
-    const text = await request.text();
-    return new TextEncoder().encode(text).length > MAX_BODY_BYTES ? null : text;
-  } catch {
-    return null;
-  }
+  const body = await readBodyWithin(request, MAX_BODY_BYTES);
+  return body.ok ? body.text : null;
 }
 
 function describe(cause: unknown): string {
