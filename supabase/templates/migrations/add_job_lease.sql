@@ -18,6 +18,8 @@
 --   public.reclaim_stale_jobs  same signature; lease added; its grace period after a change of
 --                              JOB_HEARTBEAT keys off feature_flags.answers_changed_at.
 --   public.complete_job        same signature; a refused completion is recorded.
+--   public.release_job         a worker hands back a job it claimed and did not start (shutting
+--                              down): pending again, the claim's attempt not counted.
 --   public.list_running_jobs   running jobs by age and owner, with their lease (ops `jobs running`).
 --   public.requeue_stuck_jobs  requeue (or fail for good) running jobs quiet for longer than a given
 --                              time, recorded with the operator's name (ops `jobs requeue`).
@@ -261,6 +263,32 @@ $$;
 comment on function public.complete_job({{job_id_type}}, text, integer) is
   'Worker RPC: mark a job completed; false when it is no longer this worker''s (recorded in job_events).';
 
+-- Hands back a job the worker claimed but did not start: pending at once, its attempt uncounted
+-- (the claim added it). false when the job is no longer this worker's.
+create or replace function public.release_job(job_id {{job_id_type}}, worker_id text, attempt integer default null)
+  returns boolean
+  language plpgsql
+  set search_path = ''
+as $$
+begin
+  update public.qc_jobs q
+     set status = {{status.pending}},
+         locked_by = null,
+         last_heartbeat_at = null,
+         attempts = greatest(q.attempts - 1, 0),
+         run_after = pg_catalog.now(),
+         updated_at = pg_catalog.now()
+   where q.id = release_job.job_id
+     and q.status = {{status.running}}
+     and q.locked_by = release_job.worker_id
+     and (release_job.attempt is null or q.attempts = release_job.attempt);
+  return found;
+end
+$$;
+
+comment on function public.release_job({{job_id_type}}, text, integer) is
+  'Worker RPC: hand back a claimed job that was not started (pending, attempt uncounted); false when it is no longer this worker''s.';
+
 -- Running jobs, the quietest first: who holds each, since when, and when its lease runs out.
 create or replace function public.list_running_jobs(max_rows integer default 100)
   returns table (job_id {{job_id_type}}, job_type text, worker_id text, attempt integer, max_attempts integer,
@@ -331,9 +359,11 @@ comment on function public.requeue_stuck_jobs(interval, text, text, integer) is
 
 revoke all on function public.job_max_run_time(text) from public, anon, authenticated;
 revoke all on function public.rescue_running_job(public.qc_jobs, text, text, text, jsonb, text) from public, anon, authenticated;
+revoke all on function public.release_job({{job_id_type}}, text, integer) from public, anon, authenticated;
 revoke all on function public.list_running_jobs(integer) from public, anon, authenticated;
 revoke all on function public.requeue_stuck_jobs(interval, text, text, integer) from public, anon, authenticated;
 grant execute on function public.job_max_run_time(text) to service_role;
 grant execute on function public.rescue_running_job(public.qc_jobs, text, text, text, jsonb, text) to service_role;
+grant execute on function public.release_job({{job_id_type}}, text, integer) to service_role;
 grant execute on function public.list_running_jobs(integer) to service_role;
 grant execute on function public.requeue_stuck_jobs(interval, text, text, integer) to service_role;

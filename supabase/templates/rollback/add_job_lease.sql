@@ -115,6 +115,7 @@ comment on function public.complete_job({{job_id_type}}, text, integer) is
 
 drop function if exists public.requeue_stuck_jobs(interval, text, text, integer);
 drop function if exists public.list_running_jobs(integer);
+drop function if exists public.release_job({{job_id_type}}, text, integer);
 drop function if exists public.rescue_running_job(public.qc_jobs, text, text, text, jsonb, text);
 drop function if exists public.job_max_run_time(text);
 drop table if exists public.job_events;
