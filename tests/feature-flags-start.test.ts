@@ -2,13 +2,11 @@
 // platform roles, migrations pushed by the real CLI, the function served by the real Deno at
 // /functions/v1/feature-flags; flags readable with the printed key; Ctrl-C (SIGINT to the
 // process group, as a terminal sends it) stops every child; a second start reuses data and keys.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../scripts/lib/embedded-postgres.ts";
-import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
+import { npmStart, type StartedStack } from "./support/npm-start.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "rrk-start-"));
@@ -17,44 +15,13 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  port: number;
+async function startStack(env: Record<string, string> = {}): Promise<StartedStack> {
+  const started = await npmStart(dataDir, env);
+  cleanups.push(started.stop);
+  return started;
 }
 
-async function npmStart(env: Record<string, string> = {}): Promise<Started> {
-  const port = await freePort();
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  // detached: its own process group, so the test can send SIGINT to the group like a terminal.
-  // As `npm start` runs it: node with tsx's loader, no tsx CLI in between (its signal relay
-  // SIGKILLs a child that takes over 60 ms to acknowledge Ctrl-C, which a loaded machine can).
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    cwd: PROJECT_ROOT,
-    env: { ...inherited, PORT: String(port), FEATURE_FLAGS_DATA_DIR: dataDir, NO_COLOR: "1", ...env },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  cleanups.push(() => {
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  });
-  const deadline = Date.now() + 110_000;
-  while (!output.includes("Press Ctrl-C to stop.")) {
-    if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start was not ready in time:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return { child, output: () => output, port };
-}
-
-async function ctrlC(started: Started): Promise<number | null> {
+async function ctrlC(started: StartedStack): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => started.child.once("exit", (code) => resolve(code)));
   process.kill(-started.child.pid!, "SIGINT");
   return exited;
@@ -78,7 +45,7 @@ async function printedCurl(output: string): Promise<Response> {
 
 describe("npm start", () => {
   it("serves flags at /functions/v1/feature-flags with the printed key; Ctrl-C stops everything", async () => {
-    const started = await npmStart();
+    const started = await startStack();
     const output = started.output();
     expect(output).toContain("supabase db push");
     expect(output).toContain("Applying migration 20261125100300_create_feature_flags.sql");
@@ -106,7 +73,7 @@ describe("npm start", () => {
 
   it("a second start reuses the data folder and the keys", async () => {
     const keysBefore = readFileSync(path.join(dataDir, "local-keys.json"), "utf8");
-    const started = await npmStart();
+    const started = await startStack();
     expect(started.output()).toContain("up to date");
     expect(readFileSync(path.join(dataDir, "local-keys.json"), "utf8")).toBe(keysBefore);
     const response = await printedCurl(started.output());
@@ -118,7 +85,7 @@ describe("npm start", () => {
   it.skipIf(!usingServer)("uses DATABASE_URL when given", async () => {
     const db: TestDatabase = await createTestDatabase({ bootstrap: false });
     cleanups.push(() => db.drop());
-    const started = await npmStart({ DATABASE_URL: db.url });
+    const started = await startStack({ DATABASE_URL: db.url });
     expect(started.output()).toContain("Database: DATABASE_URL");
     expect((await printedCurl(started.output())).status).toBe(200);
     expect(await ctrlC(started)).toBe(0);

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redactUrl } from "../scripts/lib/database.ts";
 import { dbPush } from "../scripts/lib/supabase-cli.ts";
 import { listMigrations } from "../scripts/lib/migration-files.ts";
 import type { BackupRecord } from "../scripts/ops/plan/backup-files.ts";
@@ -89,7 +90,8 @@ describe.skipIf(!usingServer)("backup and restore on a server", () => {
       expect(run.code).toBe(1);
       const identity = `127.0.0.1:5432${new URL(target.url).pathname}`;
       expect(asked).toEqual([identity]);
-      expect(run.output).toContain(`Restore INTO: ${target.url}`);
+      // Printed redacted: whatever credentials the URL carries, no password reaches the output.
+      expect(run.output).toContain(`Restore INTO: ${redactUrl(target.url)}`);
       expect(run.output).toContain(`restore into ${identity} was not confirmed; nothing was restored`);
       const [tables] = await target.sql`select count(*)::int as n from pg_tables where schemaname = 'public'`;
       expect(tables!.n).toBe(0);
