@@ -39,8 +39,8 @@ export interface TruthfulOptions {
 
 /** The change provably did not and will not apply. */
 export class TransactionNotApplied extends Error {
-  constructor(message: string, readonly cause?: unknown) {
-    super(message);
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
     this.name = "TransactionNotApplied";
   }
 }

@@ -66,7 +66,7 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
       case "get_flag":
         return getFlag(url, route.key);
       case "health":
-        return health();
+        return health(caller.data);
       case "ofrep_flag":
         return ofrepFlag(request, route.key);
       case "ofrep_bulk":
@@ -132,12 +132,14 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
     });
   }
 
-  async function health(): Promise<Response> {
+  async function health(caller: Caller): Promise<Response> {
     let databaseError: string | null = null;
     try {
       await deps.database.ping();
     } catch (cause) {
-      databaseError = describe(cause);
+      log(`feature-flags: health: database unreachable: ${describe(cause)}`);
+      // The raw error names hosts and ports: only a secret-key caller (an operator) sees it.
+      databaseError = caller.mode === "secret" ? describe(cause) : "unreachable (the function's log has the details)";
     }
     const snapshot = await deps.store.snapshot();
     const source = sourceReport(snapshot);
