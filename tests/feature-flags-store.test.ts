@@ -27,6 +27,9 @@ function harness() {
   };
 }
 
+/** Lets a background read finish (the harness's reads take 5 ms). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
 describe("FlagStore", () => {
   it("answers 200 concurrent requests with one database read", async () => {
     const { store } = harness();
@@ -51,6 +54,9 @@ describe("FlagStore", () => {
     await store.snapshot();
     fail("connect ECONNREFUSED 127.0.0.1:5432");
     advance(5_000);
+    // Served at once while the read runs (stale-while-revalidate); the failed read marks it stale.
+    expect(await store.snapshot()).toMatchObject({ state: "fresh", ageMs: 5_000 });
+    await settle();
     const stale = await store.snapshot();
     expect(stale).toMatchObject({ state: "stale", lastError: "connect ECONNREFUSED 127.0.0.1:5432", ageMs: 5_000 });
     expect(stale.flags?.get("DLQ_ENABLED")?.enabled).toBe(true);
@@ -58,7 +64,27 @@ describe("FlagStore", () => {
     expect(store.reads).toBe(2);
     fail(null);
     advance(5_000);
+    await store.snapshot();
+    await settle();
     expect((await store.snapshot()).state).toBe("fresh");
+  });
+
+  it("a read that hangs never delays a lookup while there are flags to serve", async () => {
+    let hang = false;
+    let now = 0;
+    const store = new FlagStore({
+      ttlMs: 100,
+      staleLimitMs: 60_000,
+      now: () => now,
+      load: () => (hang ? new Promise<FlagDefinition[]>(() => {}) : Promise.resolve(FLAGS)),
+    });
+    await store.snapshot();
+    hang = true;
+    now += 100;
+    const timeout = new Promise<"waited">((resolve) => setTimeout(() => resolve("waited"), 200));
+    const answer = await Promise.race([store.snapshot(), timeout]);
+    expect(answer).toMatchObject({ flags: new Map([["DLQ_ENABLED", FLAGS[0]]]) });
+    expect(store.reads).toBe(2);
   });
 
   it("stops serving stale flags after the stale limit, keeping their keys", async () => {
