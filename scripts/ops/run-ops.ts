@@ -57,7 +57,7 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
   try {
     parsed = parseCommandLine(command, rest);
   } catch (error) {
-    io.write(`${(error as Error).message}\n\n${commandHelp(command)}\n`);
+    io.write(`ops ${command.name}: ${(error as Error).message}\n(npm run ops -- ${command.name} --help shows every option)\n`);
     return EXIT_USAGE;
   }
   if (parsed.values.help) {
@@ -97,7 +97,8 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error));
     if (error instanceof UsageError) {
-      io.write(`${message}\n\n${commandHelp(command)}\n`);
+      // The reason last, where the eye lands, and a pointer to the usage rather than all of it.
+      io.write(`ops ${command.name}: ${message}\n(npm run ops -- ${command.name} --help shows every option)\n`);
       return EXIT_USAGE;
     }
     if (error instanceof OpsConfigError) {
