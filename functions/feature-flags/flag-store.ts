@@ -2,10 +2,11 @@
 // arrive, and the last good read served (bounded) while the database is unreachable.
 //
 //   fresh        read less than ttl ago: served as is.
-//   refresh      older than ttl: the first request starts one read (single flight) and every
-//                request is served the flags it has meanwhile (stale-while-revalidate), so a
-//                slow or hanging database never delays a lookup. Requests wait for the read only
-//                when there is nothing to serve yet (the first read), the flags are older than
+//   refresh      older than ttl: the first request starts one read (single flight); requests
+//                wait for it at most refreshWaitMs (default 50 ms), then are served the flags
+//                they have meanwhile (stale-while-revalidate), so a slow or hanging database
+//                never delays a lookup by more than that. They wait for the read itself only when
+//                there is nothing to serve yet (the first read), the flags are older than
 //                staleLimit, or this instance just changed a flag (invalidate()).
 //   stale        the read failed: the last good flags are served, marked stale, until they are
 //                staleLimit old; the next read is tried one ttl after the failed one, so a dead
@@ -39,6 +40,8 @@ export interface FlagStoreOptions {
   ttlMs: number;
   staleLimitMs: number;
   now?: () => number;
+  /** How long a request waits for a due read before being served the flags it has. Default 50 ms. */
+  refreshWaitMs?: number;
   /** Called once per failed read, e.g. to log it. */
   onLoadError?: (error: unknown) => void;
 }
@@ -71,6 +74,7 @@ export class FlagStore {
       const read = this.#refresh();
       const good = this.#good;
       if (this.#waitForRead || !good || this.#now() - good.fetchedAt > this.#options.staleLimitMs) await read;
+      else await waitAtMost(read, this.#options.refreshWaitMs ?? 50);
     }
     return this.peek();
   }
@@ -122,4 +126,13 @@ export class FlagStore {
       this.#lastAttemptAt = this.#now();
     }
   }
+}
+
+/** Resolves when work settles or after ms, whichever comes first. */
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
