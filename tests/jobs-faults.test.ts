@@ -84,7 +84,9 @@ describe.skipIf(!usingServer).each(phases)("$name", (phase) => {
       const rows = await db.sql`select * from public.reclaim_stale_jobs('1 second', 500)`;
       rescued += rows.length;
       const fault = tick % 4;
-      if (fault === 1 && workers.size > 0) {
+      // Faults for the first 10 s (kills every second, terminations every second), then the
+      // survivors drain the queue: the run stays bounded on a loaded machine.
+      if (fault === 1 && tick < 40 && workers.size > 0) {
         const victim = [...workers][Math.floor(Math.random() * workers.size)]!;
         victim.kill("SIGKILL");
         workers.delete(victim);
