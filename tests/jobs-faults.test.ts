@@ -86,8 +86,10 @@ describe.skipIf(!usingServer).each(phases)("$name", (phase) => {
       const fault = tick % 4;
       // Faults for the first 10 s (kills every second, terminations every second), then the
       // survivors drain the queue: the run stays bounded on a loaded machine.
-      if (fault === 1 && tick < 40 && workers.size > 0) {
-        const victim = [...workers][Math.floor(Math.random() * workers.size)]!;
+      const readyWorkers = [...workers].filter((child) => ready.has(child));
+      if (fault === 1 && tick < 40 && readyWorkers.length > 0) {
+        // A worker that has started (a loaded machine starts them slowly).
+        const victim = readyWorkers[Math.floor(Math.random() * readyWorkers.length)]!;
         victim.kill("SIGKILL");
         workers.delete(victim);
         kills++;
