@@ -107,10 +107,11 @@ describe("verify", () => {
     expect(rows).toEqual({ dlq: 0, audit: 2 });
   });
 
-  it("skips migrations the target has not applied", async () => {
+  it("skips migrations the target has not applied, and fails when that leaves no check to run", async () => {
     const run = await ops(fresh.url, ["verify"]);
-    expect(run.code, run.output).toBe(0);
     expect(run.output).toContain("20261125100100_create_job_dlq.sql: not applied, skipped");
     expect(run.output).toContain("0 check(s) passed, 0 failed.");
+    expect(run.output).toContain("REFUSED: no check ran: the target has applied none of the");
+    expect(run.code).toBe(1);
   });
 });

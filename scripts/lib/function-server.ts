@@ -28,9 +28,15 @@ export interface FunctionServerOptions {
   readyTimeoutMs?: number;
   /** Forward Deno's output to this process's stderr as it comes (npm start). */
   echo?: boolean;
+  /**
+   * Serve this function folder (an adopted project's supabase/functions/feature-flags, with its
+   * deno.json) on its own instead of the kit's, at <projectUrl>/feature-flags.
+   */
+  functionDir?: string;
 }
 
-export function denoServeArgs(port: number): string[] {
+export function denoServeArgs(port: number, functionDir?: string): string[] {
+  const readRoot = functionDir ? path.dirname(functionDir) : PROJECT_ROOT;
   return [
     "serve",
     "--quiet",
@@ -40,14 +46,14 @@ export function denoServeArgs(port: number): string[] {
     // node_modules); no file writes, no subprocesses.
     "--allow-net=127.0.0.1,localhost",
     "--allow-env",
-    `--allow-read=${PROJECT_ROOT}`,
-    GATEWAY_ENTRY,
+    `--allow-read=${readRoot}`,
+    ...(functionDir ? ["--config", path.join(functionDir, "deno.json"), path.join(functionDir, "index.ts")] : [GATEWAY_ENTRY]),
   ];
 }
 
 export async function startFunctionServer(options: FunctionServerOptions): Promise<FunctionServer> {
-  const child = spawn(DENO_BIN, denoServeArgs(options.port), {
-    cwd: PROJECT_ROOT,
+  const child = spawn(DENO_BIN, denoServeArgs(options.port, options.functionDir), {
+    cwd: options.functionDir ?? PROJECT_ROOT,
     // Only what Deno itself needs from this environment, plus the function's own.
     env: {
       PATH: process.env.PATH ?? "",
@@ -71,7 +77,7 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
   const projectUrl = `http://127.0.0.1:${options.port}`;
   const server: FunctionServer = {
     projectUrl,
-    functionUrl: `${projectUrl}/functions/v1/feature-flags`,
+    functionUrl: options.functionDir ? `${projectUrl}/feature-flags` : `${projectUrl}/functions/v1/feature-flags`,
     child,
     output: () => output,
     async stop() {

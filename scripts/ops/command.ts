@@ -53,6 +53,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   env: { type: "string", value: "<local|staging|production|file>", description: "dotenv file with DATABASE_URL: .env, .env.staging, .env.production, or a path" },
   actor: { type: "string", value: "<name>", description: "who is running this (default: OPS_ACTOR, else your user name); recorded in the flag audit log" },
   "backup-dir": { type: "string", value: "<dir>", description: "backups folder (default ./backups, or OPS_BACKUP_DIR)" },
+  project: { type: "string", value: "<dir>", description: "project folder whose supabase/ migrations, rollback and verify scripts are used (default: the current folder if it has supabase/, else the kit's own)" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 

@@ -1,5 +1,6 @@
 // The ops tool without process globals, so tests run it in-process: argv in, exit code out.
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { connect, type Sql } from "../lib/database.ts";
@@ -19,6 +20,8 @@ export interface OpsIo {
   write(text: string): void;
   /** The folder holding supabase/; the project itself by default. */
   projectDir?: string;
+  /** Where the command was typed (--project is relative to it; its supabase/ is the default project). */
+  launchDir?: string;
   /** Answers confirmation prompts (tests); without it a terminal is asked, if there is one. */
   confirm?: (question: string, expected: string) => Promise<boolean>;
   now?: () => Date;
@@ -77,7 +80,7 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
     });
     redact = createRedactor([settings.databaseUrl]);
     const out = createReporter(io.write, redact, { progressEveryMs: io.progressEveryMs });
-    const projectDir = io.projectDir ?? PROJECT_ROOT;
+    const projectDir = resolveProjectDir(parsed.values.project as string | undefined, io);
     const ctx: OpsContext = {
       settings,
       out,
@@ -92,6 +95,7 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
       now: io.now ?? (() => new Date()),
     };
     out.line(`ops ${command.name}: target ${settings.databaseUrl} (${settings.envFile ? path.basename(settings.envFile) : "environment"}), actor ${settings.actor}`);
+    if (projectDir !== PROJECT_ROOT) out.line(`project: ${projectDir}`);
     await command.run(ctx, parsed.positionals, parsed.values);
     return EXIT_OK;
   } catch (error) {
@@ -113,6 +117,20 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
   } finally {
     await sql?.end({ timeout: 5 }).catch(() => {});
   }
+}
+
+/** --project, else the caller's folder when it holds supabase/, else the kit's own repository. */
+export function resolveProjectDir(option: string | undefined, io: Pick<OpsIo, "cwd" | "projectDir" | "launchDir">): string {
+  const launchDir = io.launchDir ?? io.cwd;
+  if (option !== undefined) {
+    const dir = path.resolve(launchDir, option);
+    if (!existsSync(path.join(dir, "supabase", "migrations"))) {
+      throw new OpsConfigError(`--project ${option}: ${dir} has no supabase/migrations folder`);
+    }
+    return dir;
+  }
+  if (io.projectDir) return io.projectDir;
+  return existsSync(path.join(launchDir, "supabase", "migrations")) ? path.resolve(launchDir) : PROJECT_ROOT;
 }
 
 function parseCommandLine(command: OpsCommand, args: string[]) {

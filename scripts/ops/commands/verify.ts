@@ -1,8 +1,11 @@
 // verify: every applied migration's verification script, pass or fail per check.
+import { existsSync } from "node:fs";
 import { listMigrations } from "../../lib/migration-files.ts";
 import { migrationHistory } from "../../lib/migration-history.ts";
 import { verifyMigration } from "../../lib/verification.ts";
 import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
+
+const NO_CHECK_RAN = "no check ran";
 
 /** Runs the checks of every applied migration; returns the failed checks' descriptions. */
 export async function runVerification(ctx: OpsContext): Promise<string[]> {
@@ -10,11 +13,19 @@ export async function runVerification(ctx: OpsContext): Promise<string[]> {
   const history = await migrationHistory(ctx.settings.databaseUrl, ctx.projectDir);
   const failures: string[] = [];
   let passed = 0;
-  for (const migration of listMigrations(ctx.migrationsDir)) {
+  let withScript = 0;
+  const migrations = listMigrations(ctx.migrationsDir);
+  for (const migration of migrations) {
     if (!history.applied.includes(migration.version)) {
       out.line(`${migration.fileName}: not applied, skipped`);
       continue;
     }
+    // A project's own migrations have no verification script; the kit's all have one.
+    if (!existsSync(migration.verifyPath)) {
+      out.line(`${migration.fileName}: no verification script (supabase/verify/${migration.fileName}), skipped`);
+      continue;
+    }
+    withScript++;
     out.line(`${migration.fileName}:`);
     let results;
     try {
@@ -36,6 +47,18 @@ export async function runVerification(ctx: OpsContext): Promise<string[]> {
     }
   }
   out.line(`${passed} check(s) passed, ${failures.length} failed.`);
+  if (passed + failures.length === 0) {
+    // Zero checks is no evidence of anything: say why nothing ran, and fail.
+    const applied = migrations.filter((m) => history.applied.includes(m.version)).length;
+    const why = migrations.length === 0
+      ? `${ctx.migrationsDir} holds no migration`
+      : applied === 0
+        ? `the target has applied none of the ${migrations.length} migration(s) in ${ctx.migrationsDir} (push them first, or wrong --project?)`
+        : withScript === 0
+          ? `none of the ${applied} applied migration(s) in ${ctx.migrationsDir} has a verification script in ../verify (wrong --project?)`
+          : "the verification scripts ran no check";
+    failures.push(`${NO_CHECK_RAN}: ${why}`);
+  }
   return failures;
 }
 
@@ -46,11 +69,13 @@ export const verifyCommand: OpsCommand = {
 For each migration the target has applied (per the CLI's history), runs its verification script
 from supabase/verify check by check ("-- check: <name>" blocks that raise on failure), all inside
 one transaction that is rolled back, so verifying never changes the database.
-Exits 1 when any check fails.`,
+Migrations without a verification script (a project's own) are skipped. Exits 1 when any check
+fails, and when no check ran at all (no applied migration has a script: wrong --project?).`,
   options: {},
   examples: ["npm run ops:verify -- --env staging"],
   async run(ctx) {
     const failures = await runVerification(ctx);
+    if (failures.length === 1 && failures[0]!.startsWith(NO_CHECK_RAN)) throw new OpsRefusal(failures[0]!);
     if (failures.length > 0) throw new OpsRefusal(`${failures.length} verification check(s) failed:\n  - ${failures.join("\n  - ")}`);
   },
 };
