@@ -41,11 +41,11 @@ declare
 begin
   update public.feature_flags set enabled = false where key = 'JOB_HEARTBEAT';
   insert into public.job_type_settings (job_type, max_run_time) values ('verify-lease', interval '10 minutes');
-  insert into public.qc_jobs (job_type, status, locked_by, started_at, attempts, max_attempts)
-  values ('verify-lease', {{status.running}}, 'dead-worker', now() - interval '11 minutes', 1, 3)
+  insert into public.qc_jobs ({{new_job_id_column}}job_type, status, locked_by, started_at, attempts, max_attempts)
+  values ({{new_job_id_value}}'verify-lease', {{status.running}}, 'dead-worker', now() - interval '11 minutes', 1, 3)
   returning id into expired;
-  insert into public.qc_jobs (job_type, status, locked_by, started_at, attempts, max_attempts)
-  values ('verify-lease', {{status.running}}, 'live-worker', now() - interval '9 minutes', 1, 3)
+  insert into public.qc_jobs ({{new_job_id_column}}job_type, status, locked_by, started_at, attempts, max_attempts)
+  values ({{new_job_id_value}}'verify-lease', {{status.running}}, 'live-worker', now() - interval '9 minutes', 1, 3)
   returning id into within;
   perform public.reclaim_stale_jobs();
   if (select status from public.qc_jobs where id = expired) <> {{status.pending}} then
@@ -65,8 +65,8 @@ do $$
 declare
   job {{job_id_type}};
 begin
-  insert into public.qc_jobs (job_type, status, locked_by, started_at, attempts, max_attempts)
-  values ('verify-lease', {{status.running}}, 'new-owner', now(), 2, 3)
+  insert into public.qc_jobs ({{new_job_id_column}}job_type, status, locked_by, started_at, attempts, max_attempts)
+  values ({{new_job_id_value}}'verify-lease', {{status.running}}, 'new-owner', now(), 2, 3)
   returning id into job;
   if public.complete_job(job, 'old-owner', 1) then
     raise exception 'a completion by a worker that no longer holds the job was accepted';
