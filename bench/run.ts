@@ -25,6 +25,7 @@ import { propagation } from "./groups/propagation.ts";
 import { memory } from "./groups/memory.ts";
 import { databaseAtScale } from "./groups/database-at-scale.ts";
 import { workerFlags } from "./groups/worker-flags.ts";
+import { hostileBodies } from "./groups/hostile-bodies.ts";
 
 interface RegisteredGroup {
   id: string;
@@ -40,6 +41,7 @@ const GROUPS: RegisteredGroup[] = [
   { id: "memory", group: memory },
   { id: "db", group: databaseAtScale },
   { id: "jobs", group: workerFlags },
+  { id: "bodies", group: hostileBodies },
 ];
 
 function selectedGroups(argv: string[]): RegisteredGroup[] {

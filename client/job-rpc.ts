@@ -86,6 +86,13 @@ export async function completeJob(sql: Sql, workerId: string, job: Pick<ClaimedJ
   return row!.completed;
 }
 
+/** Hands back a claimed job that was not started: pending, attempt not counted. false: no longer ours. */
+export async function releaseJob(sql: Sql, workerId: string, job: Pick<ClaimedJob, "id" | "attempt">): Promise<boolean> {
+  const [row] = await sql<{ released: boolean }[]>`
+    select public.release_job(${job.id}, ${workerId}, ${job.attempt}) as released`;
+  return row!.released;
+}
+
 export async function failJob(
   sql: Sql,
   workerId: string,

@@ -1,5 +1,8 @@
-// A runnable worker: enqueues a few demo jobs, then claims and runs jobs until the queue is empty
-// (or Ctrl-C), with heartbeats, completion, retries and dead-lettering handled by the helper.
+// A runnable worker: enqueues a few demo jobs, then claims and runs jobs until the queue is empty,
+// with heartbeats (every held job), completion, retries and dead-lettering handled by the helper.
+// The database may go away meanwhile (restart, failover, a dropped connection): the helper retries
+// with backoff and carries on. SIGTERM or Ctrl-C (SIGINT): no more claims, jobs claimed but not
+// started are handed back, the running one finishes, and the process exits 0.
 //
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx examples/job-worker.ts
 //
@@ -7,7 +10,7 @@
 // SUPABASE_DB_URL inside an edge function). EXAMPLE_ENQUEUE=0 skips the demo jobs.
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import postgres from "postgres";
+import postgres, { type TransactionSql } from "postgres";
 import { createJobWorker, NonRetryableJobError } from "../client/job-worker.ts";
 
 interface EmailJob {
@@ -28,16 +31,24 @@ const worker = createJobWorker(sql, {
   // Unique per process and per start, so that a restarted worker never acts on its old claims.
   workerId: `example-${hostname()}-${process.pid}-${Date.now()}`,
   heartbeatIntervalMs: 30_000,
+  onTransientError: (error, what, retryInMs) => console.warn(`${what}: ${(error as Error).message}; retrying in ${retryInMs} ms`),
 });
 
-let stopping = false;
-process.on("SIGINT", () => {
-  stopping = true;
-});
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    console.log(`${signal}: finishing the running job, handing back the others`);
+    void worker.shutdown();
+  });
+}
 
-async function sendEmail(job: { payload: EmailJob }, signal: AbortSignal) {
+async function sendEmail(job: { id: string; payload: EmailJob }, signal: AbortSignal) {
   if (!job.payload.to.includes("@")) throw new NonRetryableJobError(`invalid address ${job.payload.to}`);
   await sleep(50, undefined, { signal }); // the real work; pass `signal` on so it stops when the job is lost
+  // What must happen exactly once is returned as an effect: it runs in the transaction that
+  // completes the job, so it commits only with that completion (never twice after a retry).
+  return async (tx: TransactionSql) => {
+    await tx`select pg_catalog.pg_notify('example_email_sent', ${job.id})`;
+  };
 }
 
 async function main() {
@@ -50,16 +61,18 @@ async function main() {
     await sql`insert into public.qc_jobs ${sql(rows as never, "job_type", "tenant_id", "payload")}`;
     console.log(`enqueued ${enqueue} example.send-email jobs`);
   }
-  while (!stopping) {
+  while (!worker.stopping) {
     const jobs = await worker.claim<EmailJob>({ limit: 5, jobTypes: ["example.send-email"] });
     if (jobs.length === 0) break;
     for (const job of jobs) {
       const outcome = await worker.run(job, sendEmail);
-      const detail = outcome.kind === "failed" ? `${outcome.outcome}: ${(outcome.error as Error).message}` : outcome.kind === "lost" ? outcome.reason : "";
+      const detail = outcome.kind === "failed"
+        ? `${outcome.outcome}: ${(outcome.error as Error).message}`
+        : outcome.kind === "lost" ? outcome.reason : outcome.kind === "abandoned" ? String(outcome.error) : "";
       console.log(`job ${job.id} (subject ${job.subject}, attempt ${job.attempt}): ${outcome.kind}${detail ? ` (${detail})` : ""}`);
     }
   }
-  console.log("queue empty");
+  console.log(worker.stopping ? "stopped" : "queue empty");
 }
 
 try {

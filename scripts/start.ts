@@ -8,6 +8,7 @@
 //   DATABASE_URL, PORT (54321), FEATURE_FLAGS_DATA_DIR (.data), FEATURE_FLAG_<KEY>=true|false|<n>,
 //   FEATURE_FLAGS_CACHE_TTL_MS, FEATURE_FLAGS_STALE_LIMIT_MS, FEATURE_FLAGS_DB_TIMEOUT_MS.
 import { existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { config as loadDotenv } from "dotenv";
 import { connect, redactUrl } from "./lib/database.ts";
@@ -83,6 +84,9 @@ async function main(): Promise<void> {
 
   const keys = loadOrCreateLocalKeys(path.join(dataDir, "local-keys.json"));
   const projectUrl = `http://127.0.0.1:${port}`;
+  // Otherwise the readiness check could be answered by whatever holds the port, and "Ready" be
+  // printed for a server that then dies with AddrInUse.
+  await assertPortFree(port);
   step(`Function: deno serve on ${projectUrl} (first run may take a moment while Deno loads its modules)`);
   server = await startFunctionServer({
     port,
@@ -119,6 +123,15 @@ Try it:
 From app code:  SUPABASE_URL=${projectUrl} SUPABASE_PUBLISHABLE_KEY=${keys.publishableKey} npx tsx examples/supabase-js.ts
 
 Press Ctrl-C to stop.`);
+}
+
+/** Rejects with code EADDRINUSE when another process listens on 127.0.0.1:port. */
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
 }
 
 // `on`, not `once`: a second Ctrl-C must not fall through to the default handler mid-shutdown.

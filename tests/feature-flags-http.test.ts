@@ -3,6 +3,7 @@
 // app code (supabase-js, fetch, OpenFeature's OFREP provider), auth failures, a dashboard UPDATE
 // served within the TTL, overrides, fuzzed input, and stale-if-error when the database goes away.
 import { execFile } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { promisify } from "node:util";
 import { OpenFeature, ErrorCode } from "@openfeature/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,19 +125,31 @@ describe("over HTTP", () => {
     expect((await patch.json()).error.code).toBe("secret_key_required");
   });
 
-  it("PATCH with the secret key is audited with the caller", async () => {
-    const response = await fetch(`${server.functionUrl}/DLQ_ENABLED`, { method: "PATCH", headers: { ...secret, "content-type": "application/json" }, body: JSON.stringify({ rollout_percentage: 5 }) });
-    expect(response.status).toBe(200);
-    const [audit] = await db.sql`select actor from public.feature_flag_audit where flag_key = 'DLQ_ENABLED' order by id desc limit 1`;
+  it("PATCH with the secret key is audited with the caller; a same-value PATCH writes no audit row", async () => {
+    const patch = (rollout_percentage: number) =>
+      fetch(`${server.functionUrl}/DLQ_ENABLED`, { method: "PATCH", headers: { ...secret, "content-type": "application/json" }, body: JSON.stringify({ rollout_percentage }) });
+    expect((await patch(7.5)).status).toBe(200);
+    const [audit] = await db.sql`select id, actor from public.feature_flag_audit where flag_key = 'DLQ_ENABLED' order by id desc limit 1`;
     expect(audit!.actor).toBe('secret key "default"');
+    expect((await patch(7.5)).status).toBe(200);
+    const [unchanged] = await db.sql`select id from public.feature_flag_audit where flag_key = 'DLQ_ENABLED' order by id desc limit 1`;
+    expect(unchanged!.id).toBe(audit!.id);
+    expect((await patch(5)).status).toBe(200);
   });
 
-  it("a dashboard UPDATE of the table is served once the TTL has passed", async () => {
+  it("a dashboard UPDATE of the table is served once the TTL and the read it starts have passed", async () => {
     const subject = "tenant-dashboard";
     expect((await get(`/JOB_HEARTBEAT?subject=${subject}`)).json).toMatchObject({ value: false, reason: "DISABLED" });
     await setFlag(db, "JOB_HEARTBEAT", true, 100);
     await sleep(TTL_MS + 100);
-    expect((await get(`/JOB_HEARTBEAT?subject=${subject}`)).json).toMatchObject({ value: true, reason: "STATIC" });
+    // The first request after the TTL starts the read; a lookup waits for it at most 50 ms and is
+    // otherwise served the flags it had (stale-while-revalidate), so allow a few reads' time.
+    let answer = (await get(`/JOB_HEARTBEAT?subject=${subject}`)).json;
+    for (let attempt = 0; attempt < 20 && answer.value !== true; attempt++) {
+      await sleep(50);
+      answer = (await get(`/JOB_HEARTBEAT?subject=${subject}`)).json;
+    }
+    expect(answer).toMatchObject({ value: true, reason: "STATIC" });
     await setFlag(db, "JOB_HEARTBEAT", false, 0);
   });
 
@@ -188,6 +201,22 @@ describe("overrides in the function's environment", () => {
   });
 });
 
+describe("methods the Fetch API forbids", () => {
+  it("TRACE and TRACK through the gateway answer 405, not 500", async () => {
+    for (const method of ["TRACE", "TRACK"]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const request = httpRequest(`${server.functionUrl}/DLQ_ENABLED`, { method, headers: publishable }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on("error", reject);
+        request.end();
+      });
+      expect(status, method).toBe(405);
+    }
+  });
+});
+
 describe("stale-if-error when the database goes away", () => {
   it("serves the last flags marked stale, then (past the limit) every flag off with ERROR, then recovers", async () => {
     const subject = "tenant-stale";
@@ -203,6 +232,9 @@ describe("stale-if-error when the database goes away", () => {
     expect(stale.json.flags.DLQ_ENABLED.value).toBe(before.json.flags.DLQ_ENABLED.value);
     const degraded = await get("/health");
     expect(degraded).toMatchObject({ status: 200, json: { status: "degraded", database: { reachable: false }, cache: { stale: true } } });
+    // The raw error (host, port) only for a secret-key caller.
+    expect(degraded.json.database.error).toBe("unreachable (the function's log has the details)");
+    expect((await get("/health", secret)).json.database.error).toMatch(/127\.0\.0\.1|ECONNREFUSED|CONNECT|closed|took longer/i);
 
     await sleep(STALE_LIMIT_MS);
     const gone = await get(`?subject=${subject}`);

@@ -2,10 +2,13 @@
 // platform roles, migrations pushed by the real CLI, the function served by the real Deno at
 // /functions/v1/feature-flags; flags readable with the printed key; Ctrl-C (SIGINT to the
 // process group, as a terminal sends it) stops every child; a second start reuses data and keys.
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
 import { npmStart, type StartedStack } from "./support/npm-start.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 
@@ -79,6 +82,25 @@ describe("npm start", () => {
     const response = await printedCurl(started.output());
     expect((await response.json()).flags.DLQ_ENABLED).toMatchObject({ value: true, reason: "STATIC" });
     expect(await ctrlC(started)).toBe(0);
+  });
+
+  it("refuses a port another process holds, without printing Ready", async () => {
+    const holder = createServer();
+    const port = await new Promise<number>((resolve) => holder.listen(0, "127.0.0.1", () => resolve((holder.address() as AddressInfo).port)));
+    cleanups.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+    const { DATABASE_URL: _ignored, ...inherited } = process.env;
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+      cwd: PROJECT_ROOT,
+      env: { ...inherited, PORT: String(port), FEATURE_FLAGS_DATA_DIR: dataDir, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += chunk));
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+    expect(code, output).toBe(1);
+    expect(output).toContain(`Port ${port} is in use`);
+    expect(output).not.toContain("Ready.");
   });
 
   // DATABASE_URL instead of the embedded database: needs a server to create a database on.

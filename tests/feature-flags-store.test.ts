@@ -51,6 +51,7 @@ describe("FlagStore", () => {
     await store.snapshot();
     fail("connect ECONNREFUSED 127.0.0.1:5432");
     advance(5_000);
+    // A quick read (5 ms here) is waited for; a failed one marks the flags stale.
     const stale = await store.snapshot();
     expect(stale).toMatchObject({ state: "stale", lastError: "connect ECONNREFUSED 127.0.0.1:5432", ageMs: 5_000 });
     expect(stale.flags?.get("DLQ_ENABLED")?.enabled).toBe(true);
@@ -59,6 +60,25 @@ describe("FlagStore", () => {
     fail(null);
     advance(5_000);
     expect((await store.snapshot()).state).toBe("fresh");
+  });
+
+  it("a read that hangs delays a lookup by refreshWaitMs at most while there are flags to serve", async () => {
+    let hang = false;
+    let now = 0;
+    const store = new FlagStore({
+      ttlMs: 100,
+      staleLimitMs: 60_000,
+      refreshWaitMs: 20,
+      now: () => now,
+      load: () => (hang ? new Promise<FlagDefinition[]>(() => {}) : Promise.resolve(FLAGS)),
+    });
+    await store.snapshot();
+    hang = true;
+    now += 100;
+    const timeout = new Promise<"waited">((resolve) => setTimeout(() => resolve("waited"), 200));
+    const answer = await Promise.race([store.snapshot(), timeout]);
+    expect(answer).toMatchObject({ flags: new Map([["DLQ_ENABLED", FLAGS[0]]]) });
+    expect(store.reads).toBe(2);
   });
 
   it("stops serving stale flags after the stale limit, keeping their keys", async () => {

@@ -24,7 +24,7 @@ interface Claim {
   jobId: string;
   attempt: number;
   worker: string;
-  outcome: "running" | "completed" | "lost" | "retry_scheduled" | "dead_lettered" | "failed" | "killed";
+  outcome: "running" | "completed" | "lost" | "retry_scheduled" | "dead_lettered" | "failed" | "killed" | "abandoned" | "released";
 }
 
 /** Seeded randomness (mulberry32): the same mix of durations and failures each run (not the same interleaving). */

@@ -77,7 +77,8 @@ describe.each(settings)("JOB_HEARTBEAT $name", (setting) => {
 
   it("the watchdog rescues exactly those jobs", async () => {
     const jobs = await claimFreshJobs(3);
-    await db.sql`update public.qc_jobs set started_at = now() - interval '1 hour'`;
+    // Quiet for longer than the heartbeat threshold, within the default lease (1 hour).
+    await db.sql`update public.qc_jobs set started_at = now() - interval '30 minutes'`;
     await setFlag(db.sql, "JOB_HEARTBEAT", setting.enabled, setting.percentage);
     const reclaimed = new Set((await reclaimStaleJobs(db.sql, { batchSize: 1000 })).map((r) => r.job_id));
     const expected = new Set(jobs.filter((job) => appSideOn("JOB_HEARTBEAT", setting, job)).map((j) => j.id));

@@ -189,15 +189,42 @@ describe("reclaim_stale_jobs (watchdog)", () => {
     await expect(reclaimStaleJobs(db.sql, { staleAfterMs: 0 })).rejects.toThrow(/stale_after must be a positive interval/);
   });
 
-  it("leaves jobs alone where JOB_HEARTBEAT is off (their workers do not heartbeat)", async () => {
+  it("where JOB_HEARTBEAT is off, leaves jobs alone within their lease (their workers do not heartbeat)", async () => {
     await setFlag(db.sql, "JOB_HEARTBEAT", false, 100);
-    const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "1 hour" });
+    const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "59 minutes" });
     expect(await reclaimStaleJobs(db.sql)).toEqual([]);
     expect((await jobRow(quiet))!.status).toBe("running");
   });
 
+  it("rescues a job past its lease whatever JOB_HEARTBEAT says: default 1 hour, per job type from job_type_settings", async () => {
+    await setFlag(db.sql, "JOB_HEARTBEAT", false, 0);
+    const pastDefault = await runningJob({ heartbeatAgo: null, startedAgo: "61 minutes" });
+    const [short] = await db.sql`
+      insert into public.qc_jobs (job_type, status, locked_by, started_at, attempts, max_attempts)
+      values ('short', 'running', 'w-dead', now() - interval '3 minutes', 2, 2) returning id`;
+    await db.sql`insert into public.job_type_settings (job_type, max_run_time) values ('short', '2 minutes')`;
+    const result = await reclaimStaleJobs(db.sql);
+    expect(new Map(result.map((r) => [r.job_id, r.outcome]))).toEqual(new Map([[pastDefault, "requeued"], [short!.id, "dead_lettered"]]));
+    expect((await jobRow(pastDefault))!.last_error).toMatch(/lease of 01:00:00 expired: worker w-dead/);
+    const events = await db.sql`
+      select job_id, event, reason, attempt, worker_id from public.job_events
+      where job_id in (${pastDefault}, ${short!.id}) order by event desc`;
+    expect(events).toEqual([
+      { job_id: pastDefault, event: "watchdog_requeued", reason: "lease_expired", attempt: 1, worker_id: "w-dead" },
+      { job_id: short!.id, event: "watchdog_dead_lettered", reason: "lease_expired", attempt: 2, worker_id: "w-dead" },
+    ]);
+    await db.sql`delete from public.job_type_settings`;
+  });
+
+  it("a same-value write to JOB_HEARTBEAT does not restart its grace period", async () => {
+    const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "30 minutes" });
+    await db.sql`update public.feature_flags set enabled = true, rollout_percentage = 100 where key = 'JOB_HEARTBEAT'`;
+    await db.sql`update public.feature_flags set description = description || '.' where key = 'JOB_HEARTBEAT'`;
+    expect(await reclaimStaleJobs(db.sql)).toEqual([expect.objectContaining({ job_id: quiet, outcome: "requeued" })]);
+  });
+
   it("waits one threshold after JOB_HEARTBEAT changed, so newly covered jobs can heartbeat first", async () => {
-    const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "1 hour" });
+    const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "30 minutes" });
     await setFlag(db.sql, "JOB_HEARTBEAT", true, 100, "1 minute");
     expect(await reclaimStaleJobs(db.sql)).toEqual([]);
     expect(await reclaimStaleJobs(db.sql, { staleAfterMs: 30_000 })).toEqual([expect.objectContaining({ job_id: quiet })]);

@@ -41,7 +41,13 @@ async function candidateQueryFromFunction(): Promise<string> {
   const [row] = await db.sql`select prosrc from pg_proc where oid = 'public.reclaim_stale_jobs(interval, integer)'::regprocedure`;
   const match = /for job in\s+(select q\.\*[\s\S]*?skip locked)\s+loop/i.exec(row!.prosrc as string);
   if (!match) throw new Error("the watchdog's candidate query was not found in reclaim_stale_jobs");
-  return match[1]!.replace(/\bcutoff\b/g, "(now() - interval '5 minutes')").replace(/\bbatch_size\b/g, "500");
+  // Bound as on a run with JOB_HEARTBEAT settled: the heartbeat rule on, the scan's range from
+  // the shortest of stale_after and the leases.
+  return match[1]!
+    .replace(/\bcutoff\b/g, "(now() - interval '5 minutes')")
+    .replace(/\bearliest\b/g, "(now() - interval '5 minutes')")
+    .replace(/\bheartbeat_rule\b/g, "true")
+    .replace(/\bbatch_size\b/g, "500");
 }
 
 describe("the watchdog's plan on 200,000 jobs", () => {

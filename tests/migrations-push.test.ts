@@ -44,7 +44,7 @@ describe("supabase db push", () => {
     for (const migration of migrations) expect(result.output).toContain(`Applying migration ${migration.fileName}`);
     expect(await appliedVersions()).toEqual(migrations.map((m) => m.version));
     const tables = await db.sql`select tablename from pg_tables where schemaname = 'public' order by 1`;
-    expect(tables.map((t) => t.tablename)).toEqual(["feature_flag_audit", "feature_flags", "job_dlq", "job_dlq_actions", "qc_jobs", "rollout_events", "rollout_plans"]);
+    expect(tables.map((t) => t.tablename)).toEqual(["feature_flag_audit", "feature_flags", "job_dlq", "job_dlq_actions", "job_events", "job_type_settings", "qc_jobs", "rollout_events", "rollout_plans"]);
   });
 
   it("a second dry run reports the database up to date", async () => {

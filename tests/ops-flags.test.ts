@@ -60,6 +60,12 @@ describe("flags", () => {
     const bad = await ops(db.url, ["flags", "set", "DLQ_ENABLED", "--percentage", "5.001"]);
     expect(bad.code).toBe(2);
     expect(bad.output).toContain("rollout percentage must be in steps of 0.01, got 5.001");
+    // The reason is not buried above the usage text: target line, reason, pointer to --help.
+    expect(bad.output.trim().split("\n")).toEqual([
+      expect.stringMatching(/^ops flags: target /),
+      expect.stringMatching(/^ops flags: .*must be in steps of 0.01, got 5.001$/),
+      "(npm run ops -- flags --help shows every option)",
+    ]);
     const lower = await ops(db.url, ["flags", "set", "dlq_enabled", "--enabled", "true"]);
     expect(lower.code).toBe(2);
     expect(lower.output).toContain("must be upper snake case");

@@ -57,12 +57,12 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
     expect(write?.code).toBe(INSUFFICIENT_PRIVILEGE);
   });
 
-  it("an admin user reads job_dlq and can review an entry, but cannot insert or delete", async () => {
+  it("an admin user reads job_dlq, but cannot change it directly (the audited functions do), insert or delete", async () => {
     const rows = await asRole(db.sql, "authenticated", ADMIN_CLAIMS, (tx) => tx`select job_type, payload from public.job_dlq`);
     expect(rows).toEqual([{ job_type: "email", payload: { to: "a@example.com" } }]);
-    const reviewed = await asRole(db.sql, "authenticated", ADMIN_CLAIMS, (tx) =>
-      tx`update public.job_dlq set review_status = 'discarded', resolved_at = now(), resolved_by = 'admin' returning id`);
-    expect(reviewed).toHaveLength(1);
+    const review = await errorAsRole(db.sql, "authenticated", ADMIN_CLAIMS, (tx) =>
+      tx`update public.job_dlq set review_status = 'retrying', resolved_by = 'someone-else' returning id`);
+    expect(review?.code).toBe(INSUFFICIENT_PRIVILEGE);
     const insert = await errorAsRole(db.sql, "authenticated", ADMIN_CLAIMS, (tx) =>
       tx`insert into public.job_dlq (job_id, job_type, payload) values (gen_random_uuid(), 'x', '{}')`);
     expect(insert?.code).toBe(INSUFFICIENT_PRIVILEGE);
@@ -97,11 +97,17 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       "feature_flags authenticated:",
       "feature_flags service_role:select,insert,update,delete",
       "job_dlq anon:",
-      "job_dlq authenticated:select,update",
+      "job_dlq authenticated:select",
       "job_dlq service_role:select,insert,update,delete",
       "job_dlq_actions anon:",
       "job_dlq_actions authenticated:",
       "job_dlq_actions service_role:select,insert",
+      "job_events anon:",
+      "job_events authenticated:",
+      "job_events service_role:select,insert",
+      "job_type_settings anon:",
+      "job_type_settings authenticated:",
+      "job_type_settings service_role:select,insert,update,delete",
       "qc_jobs anon:",
       "qc_jobs authenticated:",
       "qc_jobs service_role:select,insert,update,delete",
@@ -130,8 +136,13 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       "flag_enabled service_role",
       "heartbeat_job service_role",
       "job_flag_subject service_role",
+      "job_max_run_time service_role",
+      "list_running_jobs service_role",
       "reclaim_stale_jobs service_role",
+      "release_job service_role",
       "requeue_dead_letter service_role",
+      "requeue_stuck_jobs service_role",
+      "rescue_running_job service_role",
       "rollout_cohort service_role",
       "rollout_compare service_role",
       "rollout_decide service_role",

@@ -12,9 +12,14 @@ import { targetOf } from "../feature-flags/request-target.ts";
 
 const PREFIX = "/functions/v1";
 const FUNCTION_PATH = "/feature-flags";
+// Methods the Fetch API refuses to put in a Request (new Request throws on them): answered here.
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 export default {
   fetch(request: Request): Response | Promise<Response> {
+    if (FORBIDDEN_METHODS.has(request.method.toUpperCase())) {
+      return Response.json({ error: { code: "method_not_allowed", message: `${request.method} is not served` } }, { status: 405, headers: { Allow: "GET, PATCH, POST, OPTIONS" } });
+    }
     const { pathname, query } = targetOf(request.url);
     if (pathname !== PREFIX && !pathname.startsWith(`${PREFIX}/`)) {
       return Response.json({ error: { code: "route_not_found", message: `functions are served under ${PREFIX}/<name>` } }, { status: 404 });

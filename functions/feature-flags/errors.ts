@@ -20,8 +20,13 @@ export const ERROR_STATUS = {
   /** No route under /feature-flags matches the path. */
   route_not_found: 404,
   method_not_allowed: 405,
-  /** The flags table could not be written (database unreachable or failed). */
+  /** The flag was not changed, and the change will not apply later (database unreachable or failed). */
   database_unavailable: 503,
+  /**
+   * A PATCH whose COMMIT got no answer and whose fate the database could not be asked about; the
+   * body's `flag` is the row read back on a new connection (null when it could not be read).
+   */
+  outcome_unknown: 503,
   /** @supabase/server cannot read its environment (for example SUPABASE_URL is not set). */
   not_configured: 503,
   /** A bug. Lookups are built never to reach it; tests/feature-flags-http.test.ts fuzzes for it. */

@@ -2,8 +2,12 @@
 // arrive, and the last good read served (bounded) while the database is unreachable.
 //
 //   fresh        read less than ttl ago: served as is.
-//   refresh      older than ttl: the first request starts one read, every concurrent request
-//                awaits that same read (single flight).
+//   refresh      older than ttl: the first request starts one read (single flight); requests
+//                wait for it at most refreshWaitMs (default 50 ms), then are served the flags
+//                they have meanwhile (stale-while-revalidate), so a slow or hanging database
+//                never delays a lookup by more than that. They wait for the read itself only when
+//                there is nothing to serve yet (the first read), the flags are older than
+//                staleLimit, or this instance just changed a flag (invalidate()).
 //   stale        the read failed: the last good flags are served, marked stale, until they are
 //                staleLimit old; the next read is tried one ttl after the failed one, so a dead
 //                database is not hammered by every request.
@@ -36,6 +40,8 @@ export interface FlagStoreOptions {
   ttlMs: number;
   staleLimitMs: number;
   now?: () => number;
+  /** How long a request waits for a due read before being served the flags it has. Default 50 ms. */
+  refreshWaitMs?: number;
   /** Called once per failed read, e.g. to log it. */
   onLoadError?: (error: unknown) => void;
 }
@@ -46,6 +52,8 @@ export class FlagStore {
   #lastAttemptAt: number | null = null;
   #lastError: string | null = null;
   #inFlight: Promise<void> | null = null;
+  /** Set by invalidate(): the next request waits for the read, so it serves this instance's own write. */
+  #waitForRead = true;
   #reads = 0;
   readonly #options: FlagStoreOptions;
   readonly #now: () => number;
@@ -62,7 +70,12 @@ export class FlagStore {
 
   /** The flags to serve now, reading the table first when the cache is due. Never throws. */
   async snapshot(): Promise<FlagSnapshot> {
-    if (this.#due()) await this.#refresh();
+    if (this.#due()) {
+      const read = this.#refresh();
+      const good = this.#good;
+      if (this.#waitForRead || !good || this.#now() - good.fetchedAt > this.#options.staleLimitMs) await read;
+      else await waitAtMost(read, this.#options.refreshWaitMs ?? 50);
+    }
     return this.peek();
   }
 
@@ -84,6 +97,7 @@ export class FlagStore {
   /** Forget the cache age so the next request reads the table (after this instance wrote it). */
   invalidate(): void {
     this.#lastAttemptAt = null;
+    this.#waitForRead = true;
   }
 
   #due(): boolean {
@@ -104,6 +118,7 @@ export class FlagStore {
       const flags = new Map(rows.map((flag) => [flag.key, flag]));
       this.#good = { flags, keys: [...flags.keys()], fetchedAt: this.#now() };
       this.#lastError = null;
+      this.#waitForRead = false;
     } catch (error) {
       this.#lastError = error instanceof Error ? error.message : String(error);
       this.#options.onLoadError?.(error);
@@ -111,4 +126,13 @@ export class FlagStore {
       this.#lastAttemptAt = this.#now();
     }
   }
+}
+
+/** Resolves when work settles or after ms, whichever comes first. */
+function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -14,6 +14,7 @@ import type { FlagStore, SourceState } from "./flag-store.ts";
 import { parseFlagChange } from "./flag-update.ts";
 import { etagOf, ifNoneMatchHits, parseOfrepRequest } from "./ofrep.ts";
 import { queryParam, targetOf, type RequestTarget } from "./request-target.ts";
+import { readBodyWithin } from "./request-body.ts";
 import { routeOf, type Route } from "./routes.ts";
 
 export interface HandlerDependencies {
@@ -26,7 +27,7 @@ export interface HandlerDependencies {
   log?: (message: string) => void;
 }
 
-/** Bodies larger than this are refused before parsing (flag requests are tiny). */
+/** Bodies larger than this are refused, by Content-Length or while streaming (flag requests are tiny). */
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
@@ -80,7 +81,7 @@ export function createHandler(deps: HandlerDependencies): Handler {
       case "get_flag":
         return getFlag(target, route.key);
       case "health":
-        return health();
+        return health(caller.data);
       case "ofrep_flag":
         return ofrepFlag(request, route.key);
       case "ofrep_bulk":
@@ -118,14 +119,22 @@ export function createHandler(deps: HandlerDependencies): Handler {
     if (bodyText === null) return error("invalid_body", `the body must be at most ${MAX_BODY_BYTES} bytes`);
     const change = parseFlagChange(bodyText);
     if (change.error) return fromError(change.error);
-    let flag;
-    try {
-      flag = await deps.database.updateFlag(key.value, change.data, caller.actor);
-    } catch (cause) {
-      log(`feature-flags: updating ${key.value} failed: ${describe(cause)}`);
-      return error("database_unavailable", `the flag could not be changed: ${describe(cause)}`);
+    const result = await deps.database.updateFlag(key.value, change.data, caller.actor);
+    if (result.outcome === "not_found") return error("flag_not_found", `there is no flag ${key.value}`);
+    if (result.outcome === "not_applied") {
+      log(`feature-flags: updating ${key.value} was not applied: ${result.reason}`);
+      return error("database_unavailable", `the flag was not changed: ${result.reason}`);
     }
-    if (!flag) return error("flag_not_found", `there is no flag ${key.value}`);
+    if (result.outcome === "unknown") {
+      log(`feature-flags: updating ${key.value}: outcome unknown: ${result.reason}`);
+      deps.store.invalidate();
+      return respond(ERROR_STATUS.outcome_unknown, {
+        error: { code: "outcome_unknown", message: `the change may or may not have been applied: ${result.reason}; read the flag again before retrying` } satisfies ApiError,
+        // The row as read back on a new connection after the attempt, when it could be read.
+        flag: result.flag,
+      });
+    }
+    const flag = result.flag;
     // This instance serves the change at once; other instances within their cache TTL.
     deps.store.invalidate();
     const override = deps.config.overrides.get(key.value);
@@ -136,12 +145,14 @@ export function createHandler(deps: HandlerDependencies): Handler {
     });
   }
 
-  async function health(): Promise<Response> {
+  async function health(caller: Caller): Promise<Response> {
     let databaseError: string | null = null;
     try {
       await deps.database.ping();
     } catch (cause) {
-      databaseError = describe(cause);
+      log(`feature-flags: health: database unreachable: ${describe(cause)}`);
+      // The raw error names hosts and ports: only a secret-key caller (an operator) sees it.
+      databaseError = caller.mode === "secret" ? describe(cause) : "unreachable (the function's log has the details)";
     }
     const snapshot = await deps.store.snapshot();
     const source = sourceReport(snapshot);
@@ -223,14 +234,10 @@ export function createHandler(deps: HandlerDependencies): Handler {
   };
 }
 
-/** The body as text, or null when it is too large or cannot be read. */
+/** The body as text, or null when it is over MAX_BODY_BYTES or cannot be read. */
 async function readBody(request: Request): Promise<string | null> {
-  try {
-    const text = await request.text();
-    return new TextEncoder().encode(text).length > MAX_BODY_BYTES ? null : text;
-  } catch {
-    return null;
-  }
+  const body = await readBodyWithin(request, MAX_BODY_BYTES);
+  return body.ok ? body.text : null;
 }
 
 function describe(cause: unknown): string {

@@ -14,15 +14,19 @@ const config = loadConfig(Deno.env.toObject());
 for (const { error } of config.invalidOverrides) console.error(`feature-flags: ignored override: ${error}`);
 
 // Module level, so the connection and the cache live as long as the isolate.
-const sql = postgres(config.databaseUrl, {
+const connectionOptions = {
   prepare: false,
   max: 1,
   connect_timeout: Math.ceil(config.databaseTimeoutMs / 1000),
-  idle_timeout: 60,
   onnotice: () => {},
-  connection: { application_name: "feature-flags function" },
-});
-const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs);
+};
+const sql = postgres(config.databaseUrl, { ...connectionOptions, idle_timeout: 60, connection: { application_name: "feature-flags function" } });
+// Opened only to settle a flag change whose COMMIT got no answer (see truthful-transaction.ts).
+const freshConnection = () => {
+  const fresh = postgres(config.databaseUrl, { ...connectionOptions, connection: { application_name: "feature-flags function (settling a change)" } });
+  return { sql: fresh as unknown as SqlClient, end: () => fresh.end({ timeout: 1 }) };
+};
+const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs, freshConnection);
 const store = new FlagStore({
   load: database.readFlags,
   ttlMs: config.cacheTtlMs,

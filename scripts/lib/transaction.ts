@@ -1,10 +1,43 @@
 // Every transaction the ops tool opens goes through here (STYLE.md 13): the callback's throw rolls
 // the transaction back and is rethrown; a trial run always rolls back and returns what it saw.
+// A commit whose answer is lost is settled on a new connection (truthful-transaction.ts): the
+// operator is told committed, not applied, or "outcome unknown" with the state read back.
+import {
+  runTruthfully,
+  TransactionOutcomeUnknown,
+  type FreshConnection,
+  type TruthfulSql,
+} from "../../functions/_shared/truthful-transaction.ts";
 import type { Sql, TransactionSql } from "./database.ts";
 
-/** Commits when fn returns, rolls back and rethrows when it throws (postgres.js sql.begin). */
-export async function inTransaction<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  return (await sql.begin(fn)) as T;
+export interface CommitSettling {
+  /** A new connection to the same database, to ask what became of an unanswered COMMIT. */
+  freshConnection?: () => FreshConnection;
+  /** Describes the state the write was changing, read on a new connection when the outcome is unknown. */
+  readBack?: (sql: TruthfulSql) => Promise<string>;
+}
+
+/**
+ * Commits when fn returns, rolls back and rethrows when it throws (postgres.js sql.begin). A failed
+ * COMMIT is settled: resolved when the server committed, TransactionNotApplied when it did not,
+ * TransactionOutcomeUnknown (with the state read back, when it can be) when it cannot be told.
+ */
+export async function inTransaction<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>, settling: CommitSettling = {}): Promise<T> {
+  try {
+    return await runTruthfully(sql as unknown as TruthfulSql, fn as unknown as (tx: TruthfulSql) => Promise<T>, settling);
+  } catch (error) {
+    if (!(error instanceof TransactionOutcomeUnknown) || !settling.readBack || !settling.freshConnection) throw error;
+    let state: string;
+    const fresh = settling.freshConnection();
+    try {
+      state = `read back on a new connection: ${await settling.readBack(fresh.sql)}`;
+    } catch (readError) {
+      state = `reading it back failed too: ${readError instanceof Error ? readError.message : String(readError)}`;
+    } finally {
+      await fresh.end().catch(() => {});
+    }
+    throw new TransactionOutcomeUnknown(`${error.message}; ${state}`, error.xid);
+  }
 }
 
 class TrialRollback extends Error {

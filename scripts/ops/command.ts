@@ -1,4 +1,5 @@
 // The shape of an ops command, its options and its --help text, and the errors commands throw.
+import type { FreshConnection } from "../../functions/_shared/truthful-transaction.ts";
 import type { Sql } from "../lib/database.ts";
 import { parseDuration } from "../lib/duration.ts";
 import type { OpsSettings } from "./settings.ts";
@@ -18,6 +19,8 @@ export interface OpsContext {
   out: Reporter;
   /** One connection to the target, opened on first use (PGlite is one session: never two). */
   sql(): Sql;
+  /** A new connection, used only to settle a write whose COMMIT got no answer. */
+  freshConnection(): FreshConnection;
   /** The folder holding supabase/ (the CLI runs there). */
   projectDir: string;
   migrationsDir: string;

@@ -3,7 +3,8 @@
 import type { TransactionSql, Sql } from "../lib/database.ts";
 import { OpsRefusal } from "./command.ts";
 import { actorStatement, flagUpdateStatement, renderStatement, type FlagChange, type Statement } from "./plan/flag-sql.ts";
-import type { AuditEntry } from "./plan/rollout-phases.ts";
+import { describeState, type AuditEntry } from "./plan/rollout-phases.ts";
+import type { TruthfulSql } from "../../functions/_shared/truthful-transaction.ts";
 import type { Reporter } from "./reporter.ts";
 
 export interface FlagRow {
@@ -57,4 +58,10 @@ export async function applyFlagChanges(tx: TransactionSql, out: Reporter, change
     const rows = await tx.unsafe(update.text, update.params);
     if (rows.length === 0) throw new OpsRefusal(`flag ${changes[i]!.key} does not exist in public.feature_flags (flags are created by migrations); nothing was changed`);
   }
+}
+
+/** Every flag's answers in one line, for an operator told that a change's outcome is unknown. */
+export async function describeFlags(sql: TruthfulSql): Promise<string> {
+  const rows = await sql`select key, enabled, rollout_percentage::float8 as rollout_percentage from public.feature_flags order by key`;
+  return rows.map((f) => `${String(f.key)} ${describeState({ enabled: f.enabled === true, rolloutPercentage: Number(f.rollout_percentage) })}`).join(", ");
 }

@@ -7,6 +7,7 @@ import { connect, type Sql } from "../lib/database.ts";
 import { createRedactor } from "../lib/redact.ts";
 import { PROJECT_ROOT } from "../lib/project-paths.ts";
 import { OpsLockBusy } from "../lib/transaction.ts";
+import { TransactionOutcomeUnknown, type TruthfulSql } from "../../functions/_shared/truthful-transaction.ts";
 import { commandHelp, GLOBAL_OPTIONS, OpsRefusal, UsageError, type OpsCommand, type OpsContext, type ParsedOptions } from "./command.ts";
 import { createReporter } from "./reporter.ts";
 import { OpsConfigError, resolveSettings } from "./settings.ts";
@@ -59,7 +60,7 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
   try {
     parsed = parseCommandLine(command, rest);
   } catch (error) {
-    io.write(`${(error as Error).message}\n\n${commandHelp(command)}\n`);
+    io.write(`ops ${command.name}: ${(error as Error).message}\n(npm run ops -- ${command.name} --help shows every option)\n`);
     return EXIT_USAGE;
   }
   if (parsed.values.help) {
@@ -86,6 +87,10 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
       projectDir,
       migrationsDir: path.join(projectDir, "supabase", "migrations"),
       sql: () => (sql ??= connect(settings.databaseUrl)),
+      freshConnection: () => {
+        const fresh = connect(settings.databaseUrl);
+        return { sql: fresh as unknown as TruthfulSql, end: () => fresh.end({ timeout: 1 }) };
+      },
       confirm: io.confirm ?? askOnTerminal,
       now: io.now ?? (() => new Date()),
     };
@@ -96,14 +101,17 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error));
     if (error instanceof UsageError) {
-      io.write(`${message}\n\n${commandHelp(command)}\n`);
+      // The reason last, where the eye lands, and a pointer to the usage rather than all of it.
+      io.write(`ops ${command.name}: ${message}\n(npm run ops -- ${command.name} --help shows every option)\n`);
       return EXIT_USAGE;
     }
     if (error instanceof OpsConfigError) {
       io.write(`ops ${command.name}: configuration error: ${message}\n`);
       return EXIT_USAGE;
     }
-    const verdict = error instanceof OpsRefusal || error instanceof OpsLockBusy ? "REFUSED" : "FAILED";
+    const verdict = error instanceof OpsRefusal || error instanceof OpsLockBusy
+      ? "REFUSED"
+      : error instanceof TransactionOutcomeUnknown ? "OUTCOME UNKNOWN" : "FAILED";
     io.write(`ops ${command.name}: ${verdict}: ${message}\n`);
     return EXIT_FAILED;
   } finally {

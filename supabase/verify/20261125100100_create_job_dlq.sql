@@ -31,11 +31,13 @@ do $$ begin
 end $$;
 
 -- check: job_dlq has its policies
+-- (job_dlq_admin_review, the admins' direct UPDATE, is dropped on purpose by
+-- 20261201100200_revoke_job_dlq_client_updates: DLQ changes go through the audited functions.)
 do $$
 declare missing text;
 begin
   select string_agg(name, ', ') into missing
-  from unnest(array['job_dlq_service_role_all', 'job_dlq_admin_select', 'job_dlq_admin_review']) as name
+  from unnest(array['job_dlq_service_role_all', 'job_dlq_admin_select']) as name
   where not exists (select 1 from pg_policies where schemaname = 'public' and tablename = 'job_dlq' and policyname = name);
   if missing is not null then
     raise exception 'job_dlq lacks policies: %', missing;

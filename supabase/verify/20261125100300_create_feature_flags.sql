@@ -33,7 +33,7 @@ do $$
 declare before_count bigint;
 begin
   select count(*) into before_count from public.feature_flag_audit;
-  update public.feature_flags set description = description where key = 'DLQ_ENABLED';
+  update public.feature_flags set description = description || ' (edited)' where key = 'DLQ_ENABLED';
   if (select count(*) from public.feature_flag_audit) <> before_count + 1 then
     raise exception 'updating a flag did not write exactly one audit row';
   end if;

@@ -33,7 +33,11 @@ export async function setFlag(db: TestDatabase, key: string, enabled: boolean, r
 export function inProcessFunction(databaseUrl: string, keys: LocalKeys, env: Record<string, string> = {}) {
   const config = loadConfig({ SUPABASE_DB_URL: databaseUrl, ...env });
   const sql = connect(databaseUrl);
-  const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs);
+  const freshConnection = () => {
+    const fresh = connect(databaseUrl);
+    return { sql: fresh as unknown as SqlClient, end: () => fresh.end({ timeout: 1 }) };
+  };
+  const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs, freshConnection);
   const store = new FlagStore({ load: database.readFlags, ttlMs: config.cacheTtlMs, staleLimitMs: config.staleLimitMs });
   const auth = createAuthenticator(verifyAuth as unknown as VerifyAuth, {
     url: "http://127.0.0.1:54321",

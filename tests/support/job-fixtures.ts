@@ -15,14 +15,16 @@ export async function createMigratedDatabase(): Promise<TestDatabase> {
 
 /**
  * Sets a flag, and backdates its change by `changedAgo` so that the watchdog (which waits one
- * threshold after a flag change) treats it as settled. The stamp trigger sets updated_at = now(),
- * so the backdating runs with that trigger disabled.
+ * threshold after a change of the flag's answers) treats it as settled. The stamp trigger sets
+ * updated_at and answers_changed_at, so the backdating runs with that trigger disabled.
  */
 export async function setFlag(sql: Sql, key: string, enabled: boolean, rolloutPercentage: number, changedAgo = "1 hour") {
   await sql.begin(async (tx) => {
     await tx`update public.feature_flags set enabled = ${enabled}, rollout_percentage = ${rolloutPercentage} where key = ${key}`;
     await tx.unsafe("alter table public.feature_flags disable trigger feature_flags_stamp");
-    await tx`update public.feature_flags set updated_at = now() - ${changedAgo}::interval where key = ${key}`;
+    await tx`update public.feature_flags
+                set updated_at = now() - ${changedAgo}::interval, answers_changed_at = now() - ${changedAgo}::interval
+              where key = ${key}`;
     await tx.unsafe("alter table public.feature_flags enable trigger feature_flags_stamp");
   });
 }

@@ -47,9 +47,12 @@ pending it refuses without --yes. Prefer staging, or a production backup restore
     const lockTimeoutMs = optionDuration(options, "lock-timeout", "5s");
     const statementTimeoutMs = optionDuration(options, "statement-timeout", "5m");
 
-    const cli = await out.step("supabase db push --dry-run", async () => dbPush(ctx.settings.databaseUrl, { dryRun: true, cwd: ctx.projectDir }));
-    for (const line of cliOutputLines(cli)) out.line(`  | ${line}`);
-    if (cli.exitCode !== 0) throw new Error(`supabase db push --dry-run exited ${cli.exitCode}`);
+    // The CLI's verdict decides the step's: a failed push is never printed as a ✓.
+    await out.step("supabase db push --dry-run", async () => {
+      const cli = await dbPush(ctx.settings.databaseUrl, { dryRun: true, cwd: ctx.projectDir });
+      for (const line of cliOutputLines(cli)) out.line(`  | ${line}`);
+      if (cli.exitCode !== 0) throw new Error(`supabase db push --dry-run exited ${cli.exitCode}`);
+    });
 
     const history = await migrationHistory(ctx.settings.databaseUrl, ctx.projectDir);
     if (history.pending.length === 0) {

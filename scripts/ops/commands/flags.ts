@@ -1,7 +1,7 @@
 // flags list | show <KEY> | set <KEY>: the feature_flags table and its audit history.
 import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, optionNumber, optionString, UsageError, type OpsCommand, type ParsedOptions } from "../command.ts";
-import { applyFlagChanges, readAudit, readFlags, requireFlagsTable } from "../flag-store.ts";
+import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flag-store.ts";
 import { InvalidFlagChange, validateFlagChange, type FlagChange } from "../plan/flag-sql.ts";
 import { describeState, stateSince } from "../plan/rollout-phases.ts";
 
@@ -69,7 +69,7 @@ Use \`rollout <phase>\` for the plan's phases; \`set\` is for a single, delibera
         out.line(`Dry run: ${key} would be ${describeState({ enabled: after.enabled, rolloutPercentage: after.rollout_percentage })}. Nothing was changed.`);
         return;
       }
-      const after = await inTransaction(sql, run);
+      const after = await inTransaction(sql, run, { freshConnection: ctx.freshConnection, readBack: describeFlags });
       out.line(`${key} is now ${describeState({ enabled: after.enabled, rolloutPercentage: after.rollout_percentage })} (audited as ${actor}).`);
       return;
     }

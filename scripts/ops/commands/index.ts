@@ -4,6 +4,7 @@ import { backupCommand } from "./backup.ts";
 import { deployCommand } from "./deploy.ts";
 import { dryRunCommand } from "./dry-run.ts";
 import { flagsCommand } from "./flags.ts";
+import { jobsCommand } from "./jobs.ts";
 import { preflightCommand } from "./preflight.ts";
 import { restoreCommand } from "./restore.ts";
 import { rollbackCommand } from "./rollback.ts";
@@ -19,5 +20,6 @@ export const OPS_COMMANDS: OpsCommand[] = [
   verifyCommand,
   flagsCommand,
   rolloutCommand,
+  jobsCommand,
   rollbackCommand,
 ];

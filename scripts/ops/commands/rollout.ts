@@ -3,7 +3,7 @@
 import type { TransactionSql } from "../../lib/database.ts";
 import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, optionNumber, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
-import { applyFlagChanges, readAudit, readFlags, requireFlagsTable } from "../flag-store.ts";
+import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flag-store.ts";
 import {
   canaryVerdict, describeState, dlqVerdict, isRolloutPhase, phaseChanges, ROLLOUT_PHASES, stateSince,
   type PromotionGuard, type RolloutPhase, type RolloutState,
@@ -84,7 +84,7 @@ Runs in one transaction under the ops lock: the guard and the change see the sam
       ctx.out.line(`Dry run: the ${phase} phase would be applied as above. Nothing was changed.`);
       return;
     }
-    await ctx.out.step(`rollout ${phase}`, () => inTransaction(ctx.sql(), run));
+    await ctx.out.step(`rollout ${phase}`, () => inTransaction(ctx.sql(), run, { freshConnection: ctx.freshConnection, readBack: describeFlags }));
     ctx.out.line(`Next: ${NEXT_STEP[phase]}`);
   },
 };
