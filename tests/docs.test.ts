@@ -30,9 +30,12 @@ const USER_PROJECT_FUNCTIONS = "supabase/functions/";
 // repository has a file of the same slug in the same folder, or the slug is the adapting one.
 const USER_PROJECT_MIGRATION = /^supabase\/(migrations|rollback|verify)\/\d{14}_(\w+)\.sql$/;
 
-// Files a command writes on the user's machine (git-ignored), each with the code that writes it:
-// the check is that this code still names the file.
-const GENERATED_FILES = new Map([[".data/local-keys.json", "scripts/start.ts"]]);
+// Files and folders a command writes on the user's machine (git-ignored), each with the code that
+// writes it: the check is that this code still names the file (or the folder's path).
+const GENERATED_FILES = new Map([
+  [".data/local-keys.json", "scripts/start.ts"],
+  ["bench/tmp/", "bench/profile.ts"],
+]);
 
 // A backticked word is taken for a repository path when it starts with one of these folders, or
 // contains a slash and ends in a file extension.
@@ -156,7 +159,8 @@ function checkDoc(doc: Doc, root: string, scripts: Set<string>, ops: Set<string>
     if (USER_PROJECT_FILES.has(mention) || isUserProjectMigration(mention, root)) continue;
     const writer = GENERATED_FILES.get(mention);
     if (writer) {
-      if (!readFileSync(path.join(root, writer), "utf8").includes(path.basename(mention))) {
+      const name = mention.endsWith("/") ? mention.slice(0, -1) : path.basename(mention);
+      if (!existsSync(path.join(root, writer)) || !readFileSync(path.join(root, writer), "utf8").includes(name)) {
         problems.push(`${doc.file}: \`${mention}\` is no longer written by ${writer}`);
       }
       continue;
