@@ -1,14 +1,15 @@
-// `npm run bench`: every measurement group in one go on this machine, then bench/RESULTS.md,
-// bench/results.json and the README's "Benchmarks" table. Not part of `npm test`.
+// `npm run bench`: every measurement group in one go on this machine, then bench/RESULTS.md and
+// bench/results.json (docs/benchmarks.md says how to read them). Not part of `npm test`.
 //
 //   npm run bench                          every group
-//   npm run bench -- --only core,http      the groups whose id starts with one of these (a partial
+//   npm run bench -- --only core,http      the groups whose id starts with one of these (core, http,
+//                                          cost, cold, propagation, memory, db, jobs; a partial
 //                                          run still rewrites RESULTS.md: use it while developing)
 //
 // Every process and database the run makes is stopped or dropped at the end, also on failure or
 // Ctrl-C. A group that cannot run records "not measured: <reason>" rows instead of figures.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { DEFAULT_SETTINGS, type BenchContext, type BenchGroup } from "./lib/context.ts";
 import { dropAllDatabases, serverVersion } from "./lib/databases.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -23,6 +24,7 @@ import { coldStart } from "./groups/cold-start.ts";
 import { propagation } from "./groups/propagation.ts";
 import { memory } from "./groups/memory.ts";
 import { databaseAtScale } from "./groups/database-at-scale.ts";
+import { workerFlags } from "./groups/worker-flags.ts";
 
 interface RegisteredGroup {
   id: string;
@@ -37,6 +39,7 @@ const GROUPS: RegisteredGroup[] = [
   { id: "propagation", group: propagation },
   { id: "memory", group: memory },
   { id: "db", group: databaseAtScale },
+  { id: "jobs", group: workerFlags },
 ];
 
 function selectedGroups(argv: string[]): RegisteredGroup[] {
@@ -46,6 +49,18 @@ function selectedGroups(argv: string[]): RegisteredGroup[] {
   const chosen = GROUPS.filter((g) => wanted.some((w) => g.id.startsWith(w)));
   if (chosen.length === 0) throw new Error(`--only ${wanted.join(",")} matches none of ${GROUPS.map((g) => g.id).join(", ")}`);
   return chosen;
+}
+
+/** wrk's version line ("wrk debian/4.1.0-3+b2 [epoll]"), or why there is none yet. */
+function wrkVersion(): string {
+  try {
+    // wrk prints its version and usage, and exits 1, when given no URL.
+    execFileSync("wrk", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error) {
+    const out = String((error as { stdout?: string }).stdout ?? "");
+    if (out.startsWith("wrk ")) return out.split("\n")[0]!.replace(/\s*Copyright.*$/, "");
+  }
+  return "wrk (not installed before the run)";
 }
 
 async function cleanUp(): Promise<void> {
@@ -65,8 +80,7 @@ async function main(): Promise<void> {
   });
 
   await ensureServer(log);
-  const autocannonVersion = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("autocannon/package.json"), "utf8")) as { version: string }).version;
-  const machine = describeMachine(await serverVersion(), autocannonVersion);
+  const machine = describeMachine(await serverVersion(), wrkVersion());
   const book = new ResultBook();
   const context: BenchContext = { book, settings: DEFAULT_SETTINGS, log };
   try {

@@ -2,7 +2,8 @@
 // helpers, so a wrong rank or ratio would silently misreport every figure.
 import { describe, expect, it } from "vitest";
 import { median, percentile, spread } from "../bench/lib/stats.ts";
-import { ResultBook, ratioTarget, ceilingTarget } from "../bench/lib/results.ts";
+import { renderMarkdown, type RunReport } from "../bench/lib/report.ts";
+import { ResultBook, ratioTarget, ceilingTarget, floorTarget } from "../bench/lib/results.ts";
 
 describe("bench statistics", () => {
   it("interpolates percentiles between closest ranks (numpy's default)", () => {
@@ -47,5 +48,31 @@ describe("bench result book", () => {
     expect(worst.target?.met).toBe(false);
     expect(() => book.add({ id: "q", label: "q", unit: "ms", samples: [1], baselineId: "missing" })).toThrow(/missing/);
     expect(() => book.add({ id: "p", label: "again", unit: "ms", samples: [1] })).toThrow(/twice/);
+  });
+
+  it("checks a floor against the median", () => {
+    const book = new ResultBook();
+    expect(book.add({ id: "a", label: "core", unit: "evals/s", samples: [1.2e6, 0.9e6, 0.95e6], target: floorTarget(1e6, ">= 1M") }).target).toMatchObject({ met: false, shortfall: expect.stringContaining("50,000 evals/s short") });
+    expect(book.add({ id: "b", label: "core", unit: "evals/s", samples: [1.2e6, 0.5e6, 1.0e6], target: floorTarget(1e6, ">= 1M") }).target?.met).toBe(true);
+  });
+
+  it("reports a target that could not be judged apart from met and missed ones", () => {
+    const book = new ResultBook();
+    book.startGroup("HTTP");
+    book.add({ id: "base", label: "baseline", unit: "req/s", samples: [100] });
+    book.add({ id: "bound", label: "generator-bound", unit: "req/s", samples: [95], baselineId: "base", target: () => ({ text: ">= 0.50 x baseline", met: false, inconclusive: "load-generator-bound: wrk used 97 % of its core" }) });
+    book.add({ id: "met", label: "met", unit: "req/s", samples: [60], baselineId: "base", target: ratioTarget({ min: 0.5 }) });
+    const report: RunReport = {
+      startedAt: "2026-12-01T00:00:00.000Z",
+      durationSeconds: 1,
+      settings: { runs: 1, connections: 32, warmupSeconds: 1, durationSeconds: 1, subjects: 1, jobRows: 1, runningJobs: 1 },
+      machine: { cpuModel: "cpu", cores: 2, memoryGiB: 1, os: "linux", node: "v20", deno: "2", postgres: "15", loadGenerator: "wrk 4.1.0" },
+      figures: book.figures,
+      notMeasured: [],
+    };
+    const markdown = renderMarkdown(report);
+    expect(markdown).toContain("Targets: 1 of 2 met, 1 not judged (load-generator-bound).");
+    expect(markdown).toContain("**not judged** (>= 0.50 x baseline): load-generator-bound: wrk used 97 % of its core");
+    expect(markdown).not.toContain("**missed**");
   });
 });

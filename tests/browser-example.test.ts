@@ -87,7 +87,9 @@ describe.skipIf(!haveChromium)("browser example against npm start", () => {
     }
     // apikey is not a CORS-safelisted header: Chromium sent each of these only after a preflight
     // that allowed it (Chromium does not report preflights to the page, so their success is seen here).
-    expect(lookups.every((entry) => entry.status === 200)).toBe(true);
+    // The page polls every 300 ms: on a slow machine its first revalidation (304, If-None-Match)
+    // can already be among them, which passed the same preflight.
+    expect(lookups.every((entry) => entry.status === 200 || (entry.status === 304 && entry.method === "POST")), JSON.stringify(lookups.map((e) => e.status))).toBe(true);
   });
 
   it("revalidates with If-None-Match: 304 while the flags are unchanged", async () => {

@@ -86,7 +86,7 @@ describe("index.ts", () => {
     // refuses a pin that differs from the installed version: keep both in step.
     const source = readFileSync(FUNCTION_ENTRY, "utf8");
     const pins = [...source.matchAll(/"npm:((?:@[^/"]+\/)?[^@/"]+)@([^/"]+)[^"]*"/g)].map(([, name, version]) => ({ name, version }));
-    expect(pins.map((pin) => pin.name)).toEqual(["postgres", "@supabase/server", "@supabase/supabase-js"]);
+    expect(pins.map((pin) => pin.name).sort()).toEqual(["@supabase/server", "@supabase/supabase-js", "postgres"]);
     const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package-lock.json"), "utf8"));
     for (const pin of pins) expect(`${pin.name}@${pin.version}`).toBe(`${pin.name}@${lock.packages[`node_modules/${pin.name}`].version}`);
   });

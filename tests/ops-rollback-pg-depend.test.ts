@@ -6,8 +6,9 @@ import { createPushedDatabase, ops, projectCopy, targetState } from "./support/o
 
 describe("rollback", () => {
   it("refuses when Postgres itself records a dependency (a later view on job_dlq), changing nothing", async () => {
+    // Versioned after every real migration: `db push` refuses one older than the last applied.
     const project = projectCopy({
-      extra: [{ fileName: "20261125109900_view_on_dlq_for_test.sql", migration: "create view public.open_dlq_for_test as select id from public.job_dlq;\n", verify: "-- check: view exists\nselect 'public.open_dlq_for_test'::regclass;\n" }],
+      extra: [{ fileName: "29991231000000_view_on_dlq_for_test.sql", migration: "create view public.open_dlq_for_test as select id from public.job_dlq;\n", verify: "-- check: view exists\nselect 'public.open_dlq_for_test'::regclass;\n" }],
     });
     const other = await createPushedDatabase();
     try {

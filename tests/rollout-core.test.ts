@@ -53,6 +53,20 @@ describe("sha256", () => {
   });
 });
 
+describe("bucketOf's one-block path", () => {
+  it("matches node:crypto for joined lengths around the 55-byte one-block limit, ASCII and not", () => {
+    const native = (group: string, subject: string) => createHash("sha256").update(`${group}:${subject}`).digest().readUInt32BE(0) % 10_000;
+    for (const group of ["G", "DLQ_ENABLED", "A".repeat(64)]) {
+      for (let length = 0; length <= 70; length++) {
+        for (const subject of ["x".repeat(length), "é".repeat(length), `${"y".repeat(length)}🚀`, `${"z".repeat(length)}\u007f`]) {
+          expect(bucketOf(group, subject), `${group} ${JSON.stringify(subject)}`).toBe(native(group, subject));
+        }
+      }
+    }
+    for (const subject of SUBJECTS.slice(0, 5_000)) expect(bucketOf("JOB_HEARTBEAT", subject)).toBe(native("JOB_HEARTBEAT", subject));
+  });
+});
+
 describe("rollout statistics over 100,000 subjects", () => {
   it("the subjects are distinct and a third of them non-ASCII", () => {
     expect(new Set(SUBJECTS).size).toBe(100_000);

@@ -7,6 +7,7 @@ import { freePort } from "../../scripts/lib/embedded-postgres.ts";
 import type { BenchGroup } from "../lib/context.ts";
 import { loadFlagsFunction } from "../lib/function-presence.ts";
 import { BENCH_DIR, spawnDenoServe, waitForAnswer } from "../lib/processes.ts";
+import { ratioTarget } from "../lib/results.ts";
 
 const STARTS = 5;
 
@@ -56,6 +57,7 @@ export const coldStart: BenchGroup = {
       unit: "ms",
       samples: fn,
       baselineId: "cold.bare",
+      target: ratioTarget({ max: 1.5 }),
     });
   },
 };

@@ -1,92 +1,148 @@
-// HTTP flag lookups under the real Deno with a warm cache, against baselines served the same way
-// in the same run: a bare Deno.serve answering a constant JSON body of the same size as the
-// lookup's answer, and the issue's scale reference (two node:crypto SHA-256 buckets per request).
-// Then the same lookups with each kind of credential (authentication cost).
+// HTTP flag lookups under the real Deno with a warm cache, loaded by wrk (bench/lib/wrk.ts) on one
+// core while the server runs pinned to the other, against a bare Deno.serve answering a constant
+// JSON body of the same size, served and loaded the same way in the same run. Cases alternate
+// run by run, so drift over time hits all alike.
+//
+// Each request names a new subject (the function's worst case: nothing about the subject can be
+// remembered), except the "repeated subjects" case, which cycles over 1,000 tenants as real
+// traffic does. Besides req/s and latency, each case reports the server's CPU time per request
+// and the generator's CPU: a run in which wrk kept its own core busy was limited by the
+// generator, and its targets are marked load-generator-bound instead of met.
 import path from "node:path";
 import type { BenchContext, BenchGroup } from "../lib/context.ts";
 import type { Lookup } from "../lib/flags-function.ts";
 import { loadFlagsFunction } from "../lib/function-presence.ts";
-import { loadOrThrow, type LoadRequest, type LoadResult } from "../lib/load.ts";
-import { BENCH_DIR, startDenoServe } from "../lib/processes.ts";
-import { ratioTarget } from "../lib/results.ts";
-import { evaluateFlag } from "../../functions/_shared/rollout.ts";
+import { BENCH_DIR, startDenoServe, type RunningProcess } from "../lib/processes.ts";
+import { ratioTarget, type Figure, type Target } from "../lib/results.ts";
+import { median } from "../lib/stats.ts";
+import { ensureWrk, GENERATOR_CPU, pinningUnavailable, processCpuSeconds, runWrk, SERVER_CPU, type RequestTemplate, type WrkResult } from "../lib/wrk.ts";
+
+/** A generator busier than this share of its core may have set the rate itself. */
+const GENERATOR_BOUND_SHARE = 0.9;
+/** Tenants the repeated-subjects case cycles over. */
+const REPEATED_SUBJECTS = 1_000;
 
 interface LoadCase {
   id: string;
   label: string;
   origin: string;
-  requestOf: (i: number) => LoadRequest;
+  server: RunningProcess;
+  template: RequestTemplate;
   headers?: Record<string, string>;
-  /** The baseline case this one is compared with, and whether the issue's targets apply. */
+  subjects: number;
+  /** The case this one is compared with, and its throughput target (a minimum ratio), if any. */
   baselineId?: string;
-  targeted?: boolean;
+  minRatio?: number;
+  /** p99 at most this many times the baseline's. */
+  maxP99Ratio?: number;
 }
 
-const DENO_FILES = path.join(BENCH_DIR, "deno");
+interface CaseRun extends WrkResult {
+  serverCpuMicrosPerRequest: number;
+}
 
-/** Runs every case once per repetition, interleaved, so that drift over time hits all alike. */
-async function measureCases(context: BenchContext, cases: LoadCase[]): Promise<Map<string, LoadResult[]>> {
+async function measureCases(context: BenchContext, wrk: string, cases: LoadCase[]): Promise<Map<string, CaseRun[]>> {
   const { settings } = context;
-  const results = new Map<string, LoadResult[]>(cases.map((c) => [c.id, []]));
+  const results = new Map<string, CaseRun[]>(cases.map((c) => [c.id, []]));
   for (let run = 0; run < settings.runs; run++) {
     for (const c of cases) {
-      const options = { origin: c.origin, requestOf: c.requestOf, headers: c.headers, connections: settings.connections };
-      await loadOrThrow({ ...options, durationSeconds: settings.warmupSeconds });
-      const result = await loadOrThrow({ ...options, durationSeconds: settings.durationSeconds });
-      context.log(`  ${c.id} run ${run + 1}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
-      results.get(c.id)!.push(result);
+      const options = { origin: c.origin, template: c.template, headers: c.headers, connections: settings.connections, subjects: c.subjects };
+      await runWrk(wrk, { ...options, durationSeconds: settings.warmupSeconds });
+      const cpuBefore = processCpuSeconds(c.server.pid);
+      const result = await runWrk(wrk, { ...options, durationSeconds: settings.durationSeconds });
+      const serverCpu = processCpuSeconds(c.server.pid) - cpuBefore;
+      const caseRun = { ...result, serverCpuMicrosPerRequest: (serverCpu / result.requests) * 1e6 };
+      context.log(`  ${c.id} run ${run + 1}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, server ${caseRun.serverCpuMicrosPerRequest.toFixed(1)} µs CPU/request, wrk ${(result.generatorCpuShare * 100).toFixed(0)} % of its core`);
+      results.get(c.id)!.push(caseRun);
     }
   }
   return results;
 }
 
-function recordCases(context: BenchContext, cases: LoadCase[], results: Map<string, LoadResult[]>): void {
-  for (const c of cases) {
-    const runs = results.get(c.id)!;
-    const throughputTarget = c.targeted ? ratioTarget({ min: 0.7 }) : undefined;
-    const latencyTarget = c.targeted ? ratioTarget({ max: 2 }) : undefined;
-    context.book.add({ id: `${c.id}.rps`, label: `${c.label}: throughput`, unit: "req/s", samples: runs.map((r) => r.requestsPerSecond), baselineId: c.baselineId && `${c.baselineId}.rps`, target: throughputTarget });
-    context.book.add({ id: `${c.id}.p50`, label: `${c.label}: p50 latency`, unit: "ms", samples: runs.map((r) => r.p50Ms), baselineId: c.baselineId && `${c.baselineId}.p50` });
-    context.book.add({ id: `${c.id}.p99`, label: `${c.label}: p99 latency`, unit: "ms", samples: runs.map((r) => r.p99Ms), baselineId: c.baselineId && `${c.baselineId}.p99`, target: latencyTarget });
-  }
+/** The target, unless the generator (this case's or its baseline's) may have set the rate. */
+function judged(target: (figure: Omit<Figure, "target">) => Target, generatorShares: number[]): (figure: Omit<Figure, "target">) => Target {
+  return (figure) => {
+    const verdict = target(figure);
+    const busiest = Math.max(...generatorShares);
+    if (busiest < GENERATOR_BOUND_SHARE) return verdict;
+    return { ...verdict, met: false, shortfall: undefined, inconclusive: `load-generator-bound: wrk used ${(busiest * 100).toFixed(0)} % of its core (median of a run set), so the rate is the generator's, not the server's` };
+  };
 }
 
-const subjectQuery = (i: number) => `subject=tenant-${i}`;
-
-/** Without the function, a body shaped like one evaluation stands in for the size of an answer. */
-function standInBody(): string {
-  return JSON.stringify(evaluateFlag({ key: "DLQ_ENABLED", enabled: true, rolloutPercentage: 5, bucketGroup: "DLQ_ENABLED" }, "tenant-1"));
+function recordCases(context: BenchContext, cases: LoadCase[], results: Map<string, CaseRun[]>): void {
+  const { book } = context;
+  const share = (id: string) => median(results.get(id)!.map((r) => r.generatorCpuShare));
+  for (const c of cases) {
+    const runs = results.get(c.id)!;
+    const shares = [share(c.id), ...(c.baselineId ? [share(c.baselineId)] : [])];
+    const note = `wrk at ${(share(c.id) * 100).toFixed(0)} % of its core`;
+    const base = (suffix: string) => c.baselineId && `${c.baselineId}.${suffix}`;
+    book.add({ id: `${c.id}.rps`, label: `${c.label}: throughput`, unit: "req/s", samples: runs.map((r) => r.requestsPerSecond), baselineId: base("rps"), note, target: c.minRatio === undefined ? undefined : judged(ratioTarget({ min: c.minRatio }), shares) });
+    book.add({ id: `${c.id}.p50`, label: `${c.label}: p50 latency`, unit: "ms", samples: runs.map((r) => r.p50Ms), baselineId: base("p50") });
+    book.add({ id: `${c.id}.p99`, label: `${c.label}: p99 latency`, unit: "ms", samples: runs.map((r) => r.p99Ms), baselineId: base("p99"), target: c.maxP99Ratio === undefined ? undefined : judged(ratioTarget({ max: c.maxP99Ratio }), shares) });
+    book.add({ id: `${c.id}.cpu`, label: `${c.label}: server CPU per request`, unit: "µs", samples: runs.map((r) => r.serverCpuMicrosPerRequest), baselineId: base("cpu") });
+  }
+  // The generator's ceiling: requests per CPU-second of wrk on its core, over every run.
+  const all = [...results.values()].flat();
+  const ceiling = all.map((r) => r.requests / r.generatorCpuSeconds);
+  book.add({
+    id: "http.generator.ceiling",
+    label: `wrk alone: requests it can send per second of its core (requests / its CPU seconds, ${all.length} runs)`,
+    unit: "req/s",
+    samples: ceiling,
+    note: "a server rate near this is the generator's",
+  });
 }
 
 export const httpLookups: BenchGroup = {
   title: "HTTP flag lookups",
   async run(context) {
+    const unpinned = pinningUnavailable();
+    if (unpinned) {
+      context.book.skip("http", "HTTP lookups (wrk pinned away from the server)", unpinned);
+      return;
+    }
+    const wrk = ensureWrk(context.log);
     const flagsFunction = await loadFlagsFunction();
     let lookups: Lookup[] = [];
-    let origin = "";
+    let gatewayLookups: Lookup[] = [];
+    let direct: { origin: string; process: RunningProcess } | undefined;
+    let gateway: { origin: string; process: RunningProcess } | undefined;
     if (typeof flagsFunction !== "string") {
-      const fn = await flagsFunction.startFlagsFunction(await flagsFunction.flagsDatabase());
-      origin = fn.server.origin;
+      const database = await flagsFunction.flagsDatabase();
+      const fn = await flagsFunction.startFlagsFunction(database, { cpu: SERVER_CPU });
+      direct = fn.server;
       lookups = await flagsFunction.describeLookups(fn);
+      const viaGateway = await flagsFunction.startFlagsFunction(database, { cpu: SERVER_CPU, entry: "gateway" });
+      gateway = viaGateway.server;
+      gatewayLookups = await flagsFunction.describeLookups(viaGateway, flagsFunction.PATH_PREFIX.gateway);
     }
-    // One bare baseline per answer shape, with a body as large as the function's plain answer.
+    // One bare baseline per answer shape, with a body as large as the function's answer.
     const sizes = new Map<Lookup["shape"], number>();
     for (const lookup of lookups) if (!sizes.has(lookup.shape)) sizes.set(lookup.shape, lookup.bodyBytes);
-    if (sizes.size === 0) sizes.set("single", Buffer.byteLength(standInBody()));
+    if (sizes.size === 0) sizes.set("single", 200);
     const cases: LoadCase[] = [];
     for (const [shape, bytes] of sizes) {
       // {"padding":""} is 14 bytes: pad to exactly the answer's size.
       const body = JSON.stringify({ padding: "x".repeat(Math.max(0, bytes - 14)) });
-      const server = await startDenoServe(path.join(DENO_FILES, "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"] });
-      cases.push({ id: `http.baseline.${shape}`, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON (${shape}-flag answer size)`, origin: server.origin, requestOf: (i) => ({ path: `/feature-flags?${subjectQuery(i)}` }) });
+      const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
+      cases.push({ id: `http.baseline.${shape}`, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON (${shape}-flag answer size)`, origin: server.origin, server: server.process, template: { path: "/feature-flags?subject={subject}" }, subjects: 0 });
     }
-    const sha = await startDenoServe(path.join(DENO_FILES, "sha256-buckets.ts"));
-    cases.push({ id: "http.sha256", label: "reference: Deno handler, two node:crypto SHA-256 buckets per request", origin: sha.origin, requestOf: (i) => ({ path: `/?${subjectQuery(i)}` }), baselineId: "http.baseline.single" });
+    const targets = { single: 0.5, bulk: 0.4 } as const;
     for (const lookup of lookups) {
-      cases.push({ id: lookup.id, label: lookup.label, origin, requestOf: lookup.requestOf, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}`, targeted: lookup.targeted });
+      const common = { origin: direct!.origin, server: direct!.process, template: lookup.template, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}` };
+      const judgedTargets = lookup.targeted ? { minRatio: targets[lookup.shape], maxP99Ratio: 2 } : {};
+      cases.push({ id: lookup.id, label: lookup.label, subjects: 0, ...common, ...judgedTargets });
+      if (lookup.id === "http.get.single") {
+        cases.push({ id: `${lookup.id}.repeated`, label: `${lookup.label}, ${REPEATED_SUBJECTS.toLocaleString("en-US")} tenants repeated`, subjects: REPEATED_SUBJECTS, ...common, ...judgedTargets });
+      }
     }
-    context.log(`HTTP: ${cases.length} cases x ${context.settings.runs} runs`);
-    recordCases(context, cases, await measureCases(context, cases));
+    const viaGateway = gatewayLookups.find((l) => l.id === "http.get.single");
+    if (viaGateway) {
+      cases.push({ id: "http.gateway.get.single", label: `through npm start's /functions/v1 gateway: ${viaGateway.label}`, origin: gateway!.origin, server: gateway!.process, template: viaGateway.template, headers: viaGateway.headers, subjects: 0, baselineId: "http.get.single", minRatio: 0.85 });
+    }
+    context.log(`HTTP: ${cases.length} cases x ${context.settings.runs} runs; servers on core ${SERVER_CPU}, wrk on core ${GENERATOR_CPU}`);
+    recordCases(context, cases, await measureCases(context, wrk, cases));
     if (typeof flagsFunction === "string") {
       context.book.skip("http.lookups", "feature-flags function: single, bulk, OFREP lookups; auth cost (publishable, secret, user JWT)", flagsFunction);
     }

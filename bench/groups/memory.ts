@@ -39,7 +39,7 @@ export const memory: BenchGroup = {
       return;
     }
     const inspector = `127.0.0.1:${await freePort()}`;
-    const fn = await flagsFunction.startFlagsFunction(await flagsFunction.flagsDatabase(), {}, [`--inspect=${inspector}`]);
+    const fn = await flagsFunction.startFlagsFunction(await flagsFunction.flagsDatabase(), { denoFlags: [`--inspect=${inspector}`] });
     const total = context.settings.subjects;
     const chunk = Math.floor(total / CHUNKS);
     const rss: number[] = [];

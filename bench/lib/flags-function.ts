@@ -5,10 +5,11 @@ import { DEFAULTS } from "../../functions/feature-flags/config.ts";
 import { evaluateFlag } from "../../functions/_shared/rollout.ts";
 import { freePort } from "../../scripts/lib/embedded-postgres.ts";
 import { authEnvironment, generateLocalKeys, signUserJwt } from "../../scripts/lib/local-keys.ts";
+import { GATEWAY_ENTRY } from "../../scripts/lib/function-server.ts";
 import { FUNCTION_ENTRY } from "./function-presence.ts";
 import { createBenchDatabase, pushMigrations, type BenchDatabase } from "./databases.ts";
-import type { LoadRequest } from "./load.ts";
 import { spawnDenoServe, waitForAnswer, type DenoServer, type RunningProcess } from "./processes.ts";
+import { fillTemplate, type RequestTemplate } from "./wrk.ts";
 
 /** The function's own default cache TTL (functions/feature-flags/config.ts), not a copy of it. */
 export const DEFAULT_TTL_MS: number = DEFAULTS.cacheTtlMs;
@@ -34,11 +35,12 @@ export interface Lookup {
   label: string;
   /** single: one flag; bulk: every flag. The bare baseline answers a body of the same size. */
   shape: "single" | "bulk";
-  requestOf: (i: number) => LoadRequest;
+  /** The request, with `{subject}` where the subject goes. */
+  template: RequestTemplate;
   headers: Record<string, string>;
   /** Size of one answer, measured. */
   bodyBytes: number;
-  /** Whether the issue's targets (>= 0.7 x throughput, <= 2 x p99) apply. */
+  /** Whether the HTTP targets (throughput and p99 against the bare baseline) apply. */
   targeted: boolean;
 }
 
@@ -79,14 +81,32 @@ export interface SpawnedFunction {
   credentials: FlagsFunction["credentials"];
 }
 
+export interface FunctionStartOptions {
+  env?: Record<string, string>;
+  denoFlags?: string[];
+  /** Pin the server to this core. */
+  cpu?: number;
+  /**
+   * direct: `deno serve` of the function (as hosted); gateway: npm start's /functions/v1 gateway
+   * in front; or the path of another entry serving the function at /feature-flags.
+   */
+  entry?: "direct" | "gateway" | string;
+}
+
+/** Where the function's /feature-flags paths are on a server started with `entry`. */
+export const PATH_PREFIX = { direct: "", gateway: "/functions/v1" } as const;
+
 /** Starts the function without waiting for it (cold start times this). */
-export async function spawnFlagsFunction(database: BenchDatabase, env: Record<string, string> = {}, denoFlags: string[] = []): Promise<SpawnedFunction> {
+export async function spawnFlagsFunction(database: BenchDatabase, options: FunctionStartOptions = {}): Promise<SpawnedFunction> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const keys = generateLocalKeys();
-  const proc = spawnDenoServe(FUNCTION_ENTRY, port, {
-    permissions: [...PERMISSIONS, ...denoFlags],
-    env: { SUPABASE_DB_URL: database.url, ...authEnvironment(keys, origin), ...env },
+  const entry = options.entry === "gateway" ? GATEWAY_ENTRY : options.entry === undefined || options.entry === "direct" ? FUNCTION_ENTRY : options.entry;
+  const proc = spawnDenoServe(entry, port, {
+    permissions: PERMISSIONS,
+    denoFlags: options.denoFlags,
+    cpu: options.cpu,
+    env: { SUPABASE_DB_URL: database.url, ...authEnvironment(keys, origin), ...options.env },
   });
   const jwt = signUserJwt(keys, { sub: "00000000-0000-4000-8000-000000000001", expiresInSeconds: 3 * 3600 });
   return {
@@ -97,9 +117,9 @@ export async function spawnFlagsFunction(database: BenchDatabase, env: Record<st
 }
 
 /** Starts the function and waits for its first correct answer. */
-export async function startFlagsFunction(database: BenchDatabase, env: Record<string, string> = {}, denoFlags: string[] = []): Promise<FlagsFunction> {
-  const spawned = await spawnFlagsFunction(database, env, denoFlags);
-  const url = `${spawned.origin}${singleFlagPath("DLQ_ENABLED", "tenant-1")}`;
+export async function startFlagsFunction(database: BenchDatabase, options: FunctionStartOptions = {}): Promise<FlagsFunction> {
+  const spawned = await spawnFlagsFunction(database, options);
+  const url = `${spawned.origin}${options.entry === "gateway" ? PATH_PREFIX.gateway : PATH_PREFIX.direct}${singleFlagPath("DLQ_ENABLED", "tenant-1")}`;
   const ready = await waitForAnswer(url, (status, body) => status === 200 && answersCorrectly(body, "DLQ_ENABLED", "tenant-1"), 120_000, spawned.process, {
     headers: spawned.credentials.publishable,
   });
@@ -110,30 +130,35 @@ export async function startFlagsFunction(database: BenchDatabase, env: Record<st
   return { server: { process: spawned.process, port: Number(new URL(spawned.origin).port), origin: spawned.origin }, credentials: spawned.credentials };
 }
 
-const ofrepBody = (i: number) => JSON.stringify({ context: { targetingKey: `tenant-${i}` } });
+const OFREP_BODY = '{"context":{"targetingKey":"{subject}"}}';
+const SINGLE = "/feature-flags/DLQ_ENABLED?subject={subject}";
 
-/** The lookups the HTTP group measures, each checked once (status and size) before it is loaded. */
-export async function describeLookups(fn: FlagsFunction): Promise<Lookup[]> {
+/**
+ * The lookups the HTTP group measures, each checked once (status and size) before it is loaded.
+ * `prefix`: where the server puts /feature-flags (PATH_PREFIX).
+ */
+export async function describeLookups(fn: FlagsFunction, prefix = ""): Promise<Lookup[]> {
   const { publishable, secret, user } = fn.credentials;
   const shapes: Array<Omit<Lookup, "bodyBytes">> = [
-    { id: "http.get.single", label: "GET /feature-flags/DLQ_ENABLED (publishable key)", shape: "single", headers: publishable, targeted: true, requestOf: (i) => ({ path: singleFlagPath("DLQ_ENABLED", `tenant-${i}`) }) },
-    { id: "http.get.bulk", label: "GET /feature-flags, every flag (publishable key)", shape: "bulk", headers: publishable, targeted: true, requestOf: (i) => ({ path: `/feature-flags?subject=tenant-${i}` }) },
-    { id: "http.ofrep.single", label: "OFREP POST .../evaluate/flags/DLQ_ENABLED (publishable key)", shape: "single", headers: publishable, targeted: true, requestOf: (i) => ({ path: "/feature-flags/ofrep/v1/evaluate/flags/DLQ_ENABLED", method: "POST", body: ofrepBody(i) }) },
-    { id: "http.ofrep.bulk", label: "OFREP POST .../evaluate/flags, every flag (publishable key)", shape: "bulk", headers: publishable, targeted: true, requestOf: (i) => ({ path: "/feature-flags/ofrep/v1/evaluate/flags", method: "POST", body: ofrepBody(i) }) },
-    { id: "http.auth.secret", label: "auth cost: GET one flag with a secret key", shape: "single", headers: secret, targeted: true, requestOf: (i) => ({ path: singleFlagPath("DLQ_ENABLED", `tenant-${i}`) }) },
-    { id: "http.auth.user", label: "auth cost: GET one flag with a user JWT (HS256)", shape: "single", headers: user, targeted: true, requestOf: (i) => ({ path: singleFlagPath("DLQ_ENABLED", `tenant-${i}`) }) },
+    { id: "http.get.single", label: "GET /feature-flags/DLQ_ENABLED (publishable key)", shape: "single", headers: publishable, targeted: true, template: { path: SINGLE } },
+    { id: "http.get.bulk", label: "GET /feature-flags, every flag (publishable key)", shape: "bulk", headers: publishable, targeted: true, template: { path: "/feature-flags?subject={subject}" } },
+    { id: "http.ofrep.single", label: "OFREP POST .../evaluate/flags/DLQ_ENABLED (publishable key)", shape: "single", headers: publishable, targeted: true, template: { path: "/feature-flags/ofrep/v1/evaluate/flags/DLQ_ENABLED", method: "POST", body: OFREP_BODY } },
+    { id: "http.ofrep.bulk", label: "OFREP POST .../evaluate/flags, every flag (publishable key)", shape: "bulk", headers: publishable, targeted: true, template: { path: "/feature-flags/ofrep/v1/evaluate/flags", method: "POST", body: OFREP_BODY } },
+    { id: "http.auth.secret", label: "auth cost: GET one flag with a secret key", shape: "single", headers: secret, targeted: true, template: { path: SINGLE } },
+    { id: "http.auth.user", label: "auth cost: GET one flag with a user JWT (HS256)", shape: "single", headers: user, targeted: true, template: { path: SINGLE } },
   ];
   const lookups: Lookup[] = [];
   for (const shape of shapes) {
-    const request = shape.requestOf(1);
+    const template = { ...shape.template, path: `${prefix}${shape.template.path}` };
+    const request = fillTemplate(template, "tenant-1");
     const response = await fetch(`${fn.server.origin}${request.path}`, {
-      method: request.method ?? "GET",
+      method: request.method,
       headers: { ...shape.headers, ...(request.body ? { "content-type": "application/json" } : {}) },
       body: request.body,
     });
     const body = await response.text();
     if (response.status !== 200 || !body.includes("DLQ_ENABLED")) throw new Error(`${shape.label} answered ${response.status}: ${body.slice(0, 300)}`);
-    lookups.push({ ...shape, bodyBytes: Buffer.byteLength(body) });
+    lookups.push({ ...shape, template, bodyBytes: Buffer.byteLength(body) });
   }
   return lookups;
 }

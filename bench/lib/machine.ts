@@ -11,10 +11,11 @@ export interface Machine {
   node: string;
   deno: string;
   postgres: string;
-  autocannon: string;
+  /** The HTTP load generator and its version. */
+  loadGenerator: string;
 }
 
-export function describeMachine(postgresVersion: string, autocannonVersion: string): Machine {
+export function describeMachine(postgresVersion: string, loadGenerator: string): Machine {
   const cpus = os.cpus();
   const deno = execFileSync(DENO_BIN, ["--version"], { encoding: "utf8" }).split("\n")[0]!.replace(/^deno\s+/, "");
   return {
@@ -25,6 +26,6 @@ export function describeMachine(postgresVersion: string, autocannonVersion: stri
     node: process.version,
     deno,
     postgres: postgresVersion,
-    autocannon: autocannonVersion,
+    loadGenerator,
   };
 }

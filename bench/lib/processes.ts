@@ -83,16 +83,27 @@ export interface DenoServer {
 }
 
 /** Starts `deno serve` on 127.0.0.1:`port` without waiting for it (cold start times this). */
-export function spawnDenoServe(entry: string, port: number, options: { env?: Record<string, string>; permissions?: string[] } = {}): RunningProcess {
-  return startProcess(DENO_BIN, ["serve", "--quiet", "--host", "127.0.0.1", "--port", String(port), ...(options.permissions ?? []), entry], {
-    env: { DENO_NO_UPDATE_CHECK: "1", ...options.env },
-  });
+export function spawnDenoServe(entry: string, port: number, options: DenoServeOptions = {}): RunningProcess {
+  const args = ["serve", "--quiet", "--host", "127.0.0.1", "--port", String(port), ...(options.denoFlags ?? []), ...(options.permissions ?? []), entry];
+  const env = { DENO_NO_UPDATE_CHECK: "1", ...options.env };
+  // taskset execs deno, so the process (and its pid, for CPU readings) is deno itself.
+  if (options.cpu !== undefined) return startProcess("taskset", ["-c", String(options.cpu), DENO_BIN, ...args], { env });
+  return startProcess(DENO_BIN, args, { env });
+}
+
+export interface DenoServeOptions {
+  env?: Record<string, string>;
+  permissions?: string[];
+  /** Other flags for `deno serve` (e.g. --cpu-prof). */
+  denoFlags?: string[];
+  /** Pin the server (every thread of it) to this core. */
+  cpu?: number;
 }
 
 /** `deno serve` on 127.0.0.1 and a free port; resolves once `readyPath` answers at all. */
 export async function startDenoServe(
   entry: string,
-  options: { env?: Record<string, string>; permissions?: string[]; readyPath?: string; timeoutMs?: number } = {},
+  options: DenoServeOptions & { readyPath?: string; timeoutMs?: number } = {},
 ): Promise<DenoServer> {
   const port = await freePort();
   const proc = spawnDenoServe(entry, port, options);

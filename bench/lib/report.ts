@@ -1,7 +1,7 @@
-// Writes a run's figures as bench/RESULTS.md, bench/results.json and the README's table.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+// Writes a run's figures as bench/RESULTS.md and bench/results.json: the only place the numbers
+// live (README.md and docs/benchmarks.md link here instead of copying them).
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
 import type { BenchSettings } from "./context.ts";
 import type { Machine } from "./machine.ts";
 import { formatNumber, type Figure, type ResultBook } from "./results.ts";
@@ -16,16 +16,13 @@ export interface RunReport {
   notMeasured: ResultBook["notMeasured"];
 }
 
-const README = path.join(PROJECT_ROOT, "README.md");
-const README_START = "<!-- bench:results:start (written by npm run bench) -->";
-const README_END = "<!-- bench:results:end -->";
-
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|");
 }
 
 function targetCell(figure: Figure): string {
   if (!figure.target) return "";
+  if (figure.target.inconclusive) return `**not judged** (${figure.target.text}): ${figure.target.inconclusive}`;
   return figure.target.met ? `met (${figure.target.text})` : `**missed** (${figure.target.text}): ${figure.target.shortfall}`;
 }
 
@@ -49,14 +46,17 @@ function groupTables(report: RunReport): string {
 }
 
 function machineLine(machine: Machine): string {
-  return `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; Node ${machine.node}, Deno ${machine.deno}, ${machine.postgres}, autocannon ${machine.autocannon}`;
+  return `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}; Node ${machine.node}, Deno ${machine.deno}, ${machine.postgres}, ${machine.loadGenerator}`;
 }
 
 function targetSummary(report: RunReport): string {
   const targeted = report.figures.filter((f) => f.target);
-  const missed = targeted.filter((f) => !f.target!.met);
-  const lines = [`Targets: ${targeted.length - missed.length} of ${targeted.length} met.`];
+  const unjudged = targeted.filter((f) => f.target!.inconclusive);
+  const missed = targeted.filter((f) => !f.target!.met && !f.target!.inconclusive);
+  const met = targeted.length - missed.length - unjudged.length;
+  const lines = [`Targets: ${met} of ${targeted.length} met${unjudged.length ? `, ${unjudged.length} not judged (load-generator-bound)` : ""}.`];
   for (const f of missed) lines.push(`- Missed: ${f.label}: ${f.target!.shortfall} (target ${f.target!.text}).`);
+  for (const f of unjudged) lines.push(`- Not judged: ${f.label}: ${f.target!.inconclusive}.`);
   if (report.notMeasured.length) lines.push(`- Not measured: ${report.notMeasured.length} figure(s), reasons in the tables.`);
   return lines.join("\n");
 }
@@ -69,7 +69,7 @@ export function renderMarkdown(report: RunReport): string {
     "",
     `Machine: ${machineLine(report.machine)}.`,
     "",
-    `HTTP: autocannon in the runner's Node process, ${report.settings.connections} connections, ${report.settings.warmupSeconds} s warm-up then ${report.settings.durationSeconds} s measured per run, 127.0.0.1 only; load generator and server share the machine's cores.`,
+    `HTTP: wrk, one thread pinned to core 1, every server pinned to core 0 (taskset), ${report.settings.connections} connections, ${report.settings.warmupSeconds} s warm-up then ${report.settings.durationSeconds} s measured per run, cases alternating run by run, 127.0.0.1 only. A target whose run had wrk at >= 90 % of its core is not judged (load-generator-bound). How to read this: docs/benchmarks.md.`,
     "",
     targetSummary(report),
     "",
@@ -82,11 +82,4 @@ export function writeReport(report: RunReport): void {
   const markdown = renderMarkdown(report);
   writeFileSync(path.join(BENCH_DIR, "RESULTS.md"), markdown);
   writeFileSync(path.join(BENCH_DIR, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
-  if (!existsSync(README)) return;
-  const readme = readFileSync(README, "utf8");
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
-  if (start < 0 || end < start) return;
-  const table = [README_START, "", `Latest run: ${report.startedAt} on ${machineLine(report.machine)}.`, "", targetSummary(report), "", groupTables(report).replace(/^### /gm, "#### "), "", README_END].join("\n");
-  writeFileSync(README, readme.slice(0, start) + table + readme.slice(end + README_END.length));
 }

@@ -8,6 +8,8 @@ export interface Target {
   met: boolean;
   /** When missed: by how much, in words. */
   shortfall?: string;
+  /** Set when the figure cannot be judged (e.g. the load generator set the rate): why. Then met is false. */
+  inconclusive?: string;
 }
 
 export interface Figure {
@@ -60,6 +62,14 @@ export function ceilingTarget(limit: number, text: string): (figure: Omit<Figure
   return (figure) => {
     const met = figure.spread.max <= limit;
     return { text, met, shortfall: met ? undefined : `worst run ${formatNumber(figure.spread.max)} ${figure.unit}, ${formatNumber(figure.spread.max - limit)} ${figure.unit} over` };
+  };
+}
+
+/** A target on the figure's median (as ratios are judged): at least `floor` in the figure's unit. */
+export function floorTarget(floor: number, text: string): (figure: Omit<Figure, "target">) => Target {
+  return (figure) => {
+    const met = figure.spread.median >= floor;
+    return { text, met, shortfall: met ? undefined : `median ${formatNumber(figure.spread.median)} ${figure.unit}, ${formatNumber(floor - figure.spread.median)} ${figure.unit} short` };
   };
 }
 

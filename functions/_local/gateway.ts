@@ -3,25 +3,27 @@
 // the pathname /feature-flags/..., exactly as on a hosted project. It is routing only: the
 // function does its own auth (verify_jwt = false in supabase/config.toml), as when hosted.
 // Not deployed: folders starting with _ are not functions.
+//
+// The request is handed on as it is, with the pathname the function sees passed beside it, rather
+// than copied into a new Request: a copy (URL, headers, body stream) cost about a third of a lookup.
 
-import featureFlags from "../feature-flags/index.ts";
+import { handle } from "../feature-flags/index.ts";
+import { targetOf } from "../feature-flags/request-target.ts";
 
 const PREFIX = "/functions/v1";
+const FUNCTION_PATH = "/feature-flags";
 
 export default {
   fetch(request: Request): Response | Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname !== PREFIX && !url.pathname.startsWith(`${PREFIX}/`)) {
+    const { pathname, query } = targetOf(request.url);
+    if (pathname !== PREFIX && !pathname.startsWith(`${PREFIX}/`)) {
       return Response.json({ error: { code: "route_not_found", message: `functions are served under ${PREFIX}/<name>` } }, { status: 404 });
     }
-    const name = url.pathname.slice(PREFIX.length).split("/")[1];
-    if (name !== "feature-flags") {
+    const rest = pathname.slice(PREFIX.length);
+    if (rest !== FUNCTION_PATH && !rest.startsWith(`${FUNCTION_PATH}/`)) {
+      const name = rest.split("/")[1];
       return Response.json({ error: { code: "route_not_found", message: `no function ${JSON.stringify(name ?? "")}: only feature-flags is served` } }, { status: 404 });
     }
-    url.pathname = url.pathname.slice(PREFIX.length);
-    // A new request rather than `new Request(url, request)`, which would tie it to the incoming
-    // request's abort signal (Deno warns about its legacy semantics).
-    const hasBody = request.method !== "GET" && request.method !== "HEAD";
-    return featureFlags.fetch(new Request(url, { method: request.method, headers: request.headers, body: hasBody ? request.body : null }));
+    return handle(request, { pathname: rest, query });
   },
 };

@@ -11,7 +11,7 @@
 // pinned by rollout-vectors.json. Changing the rule moves users between buckets: give the vectors
 // a new version instead of editing them.
 
-import { sha256FirstWord } from "./sha256.ts";
+import { sha256FirstWordOfJoined } from "./sha256.ts";
 
 export const BUCKET_COUNT = 10_000;
 export const MAX_SUBJECT_BYTES = 256;
@@ -55,7 +55,7 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; error: string }
 const utf8 = new TextEncoder();
 
 export function bucketOf(bucketGroup: string, subject: string): number {
-  return sha256FirstWord(utf8.encode(`${bucketGroup}:${subject}`)) % BUCKET_COUNT;
+  return sha256FirstWordOfJoined(bucketGroup, subject) % BUCKET_COUNT;
 }
 
 /** The bucket threshold for a percentage: subjects with bucket below it are on. */
@@ -69,23 +69,18 @@ export function evaluateFlag(
   override?: FlagOverride,
 ): FlagEvaluation {
   const bucket = bucketOf(flag.bucketGroup || flag.key, subject);
-  const result = (value: boolean, reason: EvaluationReason, rolloutPercentage: number) => ({
-    key: flag.key,
-    value,
-    reason,
-    bucket,
-    rolloutPercentage,
-    overridden: override !== undefined,
-  });
-  if (override?.kind === "on") return result(true, "OVERRIDE", 100);
-  if (override?.kind === "off") return result(false, "OVERRIDE", 0);
+  const overridden = override !== undefined;
+  // One object literal shape for every answer (no closure per call): the evaluation loop of a
+  // lookup is allocation-light.
+  if (override?.kind === "on") return { key: flag.key, value: true, reason: "OVERRIDE", bucket, rolloutPercentage: 100, overridden };
+  if (override?.kind === "off") return { key: flag.key, value: false, reason: "OVERRIDE", bucket, rolloutPercentage: 0, overridden };
   // A percentage override rolls the flag out at that percentage whatever `enabled` says.
   const enabled = override?.kind === "percentage" || flag.enabled;
   const percentage = override?.kind === "percentage" ? override.percentage : flag.rolloutPercentage;
-  if (!enabled) return result(false, "DISABLED", percentage);
+  if (!enabled) return { key: flag.key, value: false, reason: "DISABLED", bucket, rolloutPercentage: percentage, overridden };
   const threshold = thresholdOf(percentage);
   const reason = threshold <= 0 || threshold >= BUCKET_COUNT ? "STATIC" : "SPLIT";
-  return result(bucket < threshold, reason, percentage);
+  return { key: flag.key, value: bucket < threshold, reason, bucket, rolloutPercentage: percentage, overridden };
 }
 
 /** The answer when no flag data could be read at all: off, and say so. */
@@ -97,6 +92,8 @@ export function evaluateWithoutData(key: string, subject: string, override?: Fla
 export function validateSubject(subject: string | null | undefined): Validated<string> {
   if (subject === null || subject === undefined) return { ok: false, error: "subject is required" };
   if (subject.length === 0) return { ok: false, error: "subject must not be empty" };
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short subjects need no encoding to be counted.
+  if (subject.length * 3 <= MAX_SUBJECT_BYTES) return { ok: true, value: subject };
   const bytes = utf8.encode(subject).length;
   if (bytes > MAX_SUBJECT_BYTES) {
     return { ok: false, error: `subject is ${bytes} bytes; at most ${MAX_SUBJECT_BYTES} UTF-8 bytes are allowed` };

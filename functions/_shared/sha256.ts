@@ -2,8 +2,11 @@
 //
 // Why not crypto.subtle or node:crypto: the rollout core must run unchanged in Deno, Node and a
 // browser, synchronously (WebCrypto is async-only) and without I/O. Only the first 32-bit word of
-// the digest is needed for bucketing, so `sha256FirstWord` skips building the byte array.
-// tests/rollout-core.test.ts checks it against node:crypto.
+// the digest is needed for bucketing, so `sha256FirstWord` skips building the byte array, and
+// `sha256FirstWordOfJoined` hashes "<left>:<right>" straight from the strings' character codes
+// when it is ASCII and fits one 64-byte block (every ordinary bucket input): no string join, no
+// UTF-8 array, no padded copy, no state array; only the rounds.
+// tests/rollout-core.test.ts checks both against node:crypto.
 
 const ROUND_CONSTANTS = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -20,14 +23,21 @@ const INITIAL_STATE = [
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 
-const schedule = new Uint32Array(64);
+// The message schedule, shared by both paths: a block is loaded into W[0..15], then compressed.
+const W = new Int32Array(64);
+const K = new Int32Array(ROUND_CONSTANTS);
 
 function compress(state: Uint32Array, block: Uint8Array, offset: number): void {
-  const w = schedule;
   for (let i = 0; i < 16; i++) {
     const j = offset + i * 4;
-    w[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
+    W[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!;
   }
+  compressLoaded(state);
+}
+
+/** Expands the block loaded in W[0..15] and runs the 64 rounds into `state`. */
+function compressLoaded(state: Uint32Array): void {
+  const w = W;
   for (let i = 16; i < 64; i++) {
     const x = w[i - 15]!;
     const y = w[i - 2]!;
@@ -35,15 +45,13 @@ function compress(state: Uint32Array, block: Uint8Array, offset: number): void {
     const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
     w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
   }
-  let a = state[0]!, b = state[1]!, c = state[2]!, d = state[3]!;
-  let e = state[4]!, f = state[5]!, g = state[6]!, h = state[7]!;
+  let a = state[0]! | 0, b = state[1]! | 0, c = state[2]! | 0, d = state[3]! | 0;
+  let e = state[4]! | 0, f = state[5]! | 0, g = state[6]! | 0, h = state[7]! | 0;
   for (let i = 0; i < 64; i++) {
     const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const choose = (e & f) ^ (~e & g);
-    const t1 = (h + s1 + choose + ROUND_CONSTANTS[i]! + w[i]!) | 0;
+    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
     const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const majority = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (s0 + majority) | 0;
+    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g; g = f; f = e; e = (d + t1) | 0;
     d = c; c = b; b = a; a = (t1 + t2) | 0;
   }
@@ -80,4 +88,58 @@ export function sha256(message: Uint8Array): Uint8Array {
 /** The digest's first 4 bytes as a big-endian unsigned 32-bit integer. */
 export function sha256FirstWord(message: Uint8Array): number {
   return digestState(message)[0]!;
+}
+
+// One-block fast path: the message schedule is filled from the text, then compressed from the
+// initial state into a reused state array; only the first word of the result is kept.
+const ONE_BLOCK_STATE = new Uint32Array(8);
+const utf8 = new TextEncoder();
+
+/** The longest message that fits one block (the 0x80 marker and the 8-byte length follow it). */
+const ONE_BLOCK_BYTES = 55;
+
+/**
+ * The first digest word of UTF-8("<left>:<right>"), without building that string or its bytes
+ * when it is ASCII and at most 55 bytes; otherwise through the general path.
+ */
+export function sha256FirstWordOfJoined(left: string, right: string): number {
+  const leftLength = left.length;
+  const length = leftLength + 1 + right.length;
+  if (length <= ONE_BLOCK_BYTES) {
+    let seen = 0;
+    for (let i = 0; i < 14; i++) {
+      let word = 0;
+      for (let k = 0; k < 4; k++) {
+        const j = i * 4 + k;
+        const code = j < leftLength ? left.charCodeAt(j) : j === leftLength ? 0x3a : j < length ? right.charCodeAt(j - leftLength - 1) : j === length ? 0x80 : 0;
+        seen |= j < length ? code : 0;
+        word = (word << 8) | (code & 0xff);
+      }
+      W[i] = word;
+    }
+    if (seen < 0x80) {
+      W[14] = 0;
+      W[15] = length * 8;
+      return firstWordOfOneBlock();
+    }
+  }
+  const bytes = utf8.encode(`${left}:${right}`);
+  if (bytes.length > ONE_BLOCK_BYTES) return sha256FirstWord(bytes);
+  for (let i = 0; i < 14; i++) {
+    let word = 0;
+    for (let k = 0; k < 4; k++) {
+      const j = i * 4 + k;
+      word = (word << 8) | (j < bytes.length ? bytes[j]! : j === bytes.length ? 0x80 : 0);
+    }
+    W[i] = word;
+  }
+  W[14] = 0;
+  W[15] = bytes.length * 8;
+  return firstWordOfOneBlock();
+}
+
+function firstWordOfOneBlock(): number {
+  ONE_BLOCK_STATE.set(INITIAL_STATE);
+  compressLoaded(ONE_BLOCK_STATE);
+  return ONE_BLOCK_STATE[0]!;
 }

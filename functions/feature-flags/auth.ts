@@ -33,6 +33,8 @@ export interface Caller {
 
 const READERS = ["user", "publishable:*", "secret:*"] as const;
 const WRITERS = ["secret:*"] as const;
+const READERS_KEY = READERS.join(",");
+const WRITERS_KEY = WRITERS.join(",");
 
 export interface Authenticator {
   reader(request: Request): Promise<Result<Caller>>;
@@ -54,11 +56,16 @@ export interface AuthenticatorOptions {
 export function createAuthenticator(verifyAuth: VerifyAuth, authEnv: object = {}, options: AuthenticatorOptions = {}): Authenticator {
   const now = options.now ?? Date.now;
   const memo = new CredentialMemo<Caller>(options.memoEntries ?? DEFAULT_MEMO_ENTRIES, now);
-  const check = async (request: Request, modes: readonly ("user" | `publishable:${string}` | `secret:${string}`)[]): Promise<Result<Caller>> => {
+  const check = async (request: Request, modes: readonly ("user" | `publishable:${string}` | `secret:${string}`)[], modesKey: string): Promise<Result<Caller>> => {
     // verifyAuth reads exactly these two headers, so they (and the modes) decide its answer.
     const authorization = request.headers.get("authorization");
     const apikey = request.headers.get("apikey");
-    const key = authorization === null && apikey === null ? null : credentialKey(modes.join(","), authorization, apikey);
+    // An API key alone (no Authorization header) is remembered by its own text, which costs no
+    // hash per request: it is stored only once it verified, that is when it equals one of the keys
+    // in this isolate's environment, so the memo holds no secret the isolate did not hold. Its
+    // entries cannot meet the hashed ones (64 hex digits, no newline).
+    const keyOnly = authorization === null && apikey !== null;
+    const key = keyOnly ? `${modesKey}\n${apikey}` : authorization === null ? null : credentialKey(modesKey, authorization, apikey);
     const remembered = key === null ? undefined : memo.get(key);
     if (remembered) return ok(remembered);
     const { data, error } = await verifyAuth(request, { auth: [...modes], env: authEnv });
@@ -77,12 +84,12 @@ export function createAuthenticator(verifyAuth: VerifyAuth, authEnv: object = {}
     return ok(caller);
   };
   return {
-    reader: (request) => check(request, READERS),
+    reader: (request) => check(request, READERS, READERS_KEY),
     async writer(request) {
-      const writer = await check(request, WRITERS);
+      const writer = await check(request, WRITERS, WRITERS_KEY);
       if (writer.data || writer.error.code === "not_configured") return writer;
       // Tell "valid but not allowed to write" (403) from "not a valid credential" (401).
-      const reader = await check(request, READERS);
+      const reader = await check(request, READERS, READERS_KEY);
       if (reader.error) return reader;
       return fail("secret_key_required", `changing a flag needs a secret key; this request has a ${reader.data.mode === "user" ? "user JWT" : "publishable key"}`);
     },

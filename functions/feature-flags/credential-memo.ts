@@ -4,9 +4,10 @@
 //
 // Safety:
 //   - Only successes are stored; a wrong credential is verified (and refused) every time.
-//   - Entries are keyed by a SHA-256 of the exact credential headers, never the raw secret, and
-//     the whole set of headers verifyAuth reads, so a right key next to a forged JWT is a
-//     different entry (and refused).
+//   - Requests with a JWT are keyed by a SHA-256 of the exact credential headers, never the raw
+//     token, and the whole set of headers verifyAuth reads, so a right key next to a forged JWT
+//     is a different entry (and refused). An API key alone is keyed by its own text (auth.ts):
+//     it is stored only once it verified, that is when it equals a key the environment holds.
 //   - A user JWT is kept only until its `exp`, never beyond; a JWT without `exp` is not kept.
 //   - Key rotation: the memo lives in one isolate, whose keys come from the environment at start;
 //     a rotated key means new environment, so a new isolate and an empty memo. A JWT signed by a

@@ -34,11 +34,21 @@ export function sourceReport(snapshot: FlagSnapshot): SourceReport {
  * Every key there is an answer for, sorted: the table's keys (or, when its values are too old to
  * serve, the keys it last had) and the overrides' keys.
  */
-export function knownKeys(snapshot: FlagSnapshot, overrides: ReadonlyMap<string, FlagOverride>): string[] {
+export function knownKeys(snapshot: FlagSnapshot, overrides: ReadonlyMap<string, FlagOverride>): readonly string[] {
+  // The same flags (one read of the table) and overrides give the same keys: every bulk lookup
+  // between two reads reuses the sorted list instead of building it again.
+  const cached = lastKeys;
+  if (cached && cached.flags === snapshot.flags && cached.lastKnownKeys === snapshot.lastKnownKeys && cached.overrides === overrides) return cached.keys;
   const keys = new Set<string>(overrides.keys());
   for (const key of snapshot.flags?.keys() ?? snapshot.lastKnownKeys) keys.add(key);
-  return [...keys].sort();
+  const sorted = Object.freeze([...keys].sort());
+  lastKeys = { flags: snapshot.flags, lastKnownKeys: snapshot.lastKnownKeys, overrides, keys: sorted };
+  return sorted;
 }
+
+let lastKeys:
+  | { flags: FlagSnapshot["flags"]; lastKnownKeys: FlagSnapshot["lastKnownKeys"]; overrides: ReadonlyMap<string, FlagOverride>; keys: readonly string[] }
+  | undefined;
 
 /**
  * One flag for one subject; null when the key is unknown. With no data at all, any key gets an

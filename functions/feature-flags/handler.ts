@@ -7,11 +7,13 @@ import type { Authenticator, Caller } from "./auth.ts";
 import type { FunctionConfig } from "./config.ts";
 import { corsHeadersFor } from "./cors.ts";
 import { ERROR_STATUS, type ApiError, type ErrorCode } from "./errors.ts";
+import { listAnswerJson, ofrepFlagJson, singleAnswerJson } from "./answers.ts";
 import { evaluateAll, evaluateKey, sourceReport } from "./evaluate.ts";
 import type { FlagDatabase } from "./flag-database.ts";
-import type { FlagStore } from "./flag-store.ts";
+import type { FlagStore, SourceState } from "./flag-store.ts";
 import { parseFlagChange } from "./flag-update.ts";
-import { etagOf, ifNoneMatchHits, ofrepSuccess, parseOfrepRequest } from "./ofrep.ts";
+import { etagOf, ifNoneMatchHits, parseOfrepRequest } from "./ofrep.ts";
+import { queryParam, targetOf, type RequestTarget } from "./request-target.ts";
 import { routeOf, type Route } from "./routes.ts";
 
 export interface HandlerDependencies {
@@ -27,7 +29,13 @@ export interface HandlerDependencies {
 /** Bodies larger than this are refused before parsing (flag requests are tiny). */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export function createHandler(deps: HandlerDependencies): (request: Request) => Promise<Response> {
+/**
+ * `target`: the pathname and query the function sees, when they are not the request URL's (the
+ * local gateway strips its /functions/v1 prefix this way instead of copying the request).
+ */
+export type Handler = (request: Request, target?: RequestTarget) => Promise<Response>;
+
+export function createHandler(deps: HandlerDependencies): Handler {
   const cors = corsHeadersFor(deps.supabaseCors);
   const log = deps.log ?? ((message: string) => console.error(message));
 
@@ -39,11 +47,18 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
     const base = body === null ? EMPTY_HEADERS : JSON_HEADERS;
     return new Response(body === null ? null : JSON.stringify(body), { status, headers: headers ? { ...base, ...headers } : base });
   };
+  // Lookup answers: JSON text (answers.ts) and one prebuilt header object per source state.
+  const answerHeaders: Readonly<Record<SourceState, Readonly<Record<string, string>>>> = {
+    fresh: { ...JSON_HEADERS, "X-Flags-Source": "fresh" },
+    stale: { ...JSON_HEADERS, "X-Flags-Source": "stale" },
+    unavailable: { ...JSON_HEADERS, "X-Flags-Source": "unavailable" },
+  };
+  const answer = (json: string, state: keyof typeof answerHeaders) => new Response(json, { status: 200, headers: answerHeaders[state] });
   const error = (code: ErrorCode, message: string, headers?: Record<string, string>) =>
     respond(ERROR_STATUS[code], { error: { code, message } satisfies ApiError }, headers);
   const fromError = (apiError: ApiError) => error(apiError.code, apiError.message);
 
-  async function dispatch(request: Request, url: URL, route: Route): Promise<Response> {
+  async function dispatch(request: Request, target: RequestTarget, route: Route): Promise<Response> {
     switch (route.kind) {
       case "preflight":
         return new Response(null, { status: 204, headers: cors });
@@ -61,9 +76,9 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
     if (caller.error) return fromError(caller.error);
     switch (route.kind) {
       case "list":
-        return listFlags(url);
+        return listFlags(target);
       case "get_flag":
-        return getFlag(url, route.key);
+        return getFlag(target, route.key);
       case "health":
         return health();
       case "ofrep_flag":
@@ -73,29 +88,27 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
     }
   }
 
-  function subjectOf(url: URL) {
-    return validateSubject(url.searchParams.get("subject"));
+  function subjectOf(target: RequestTarget) {
+    return validateSubject(queryParam(target.query, "subject"));
   }
 
-  async function listFlags(url: URL): Promise<Response> {
-    const subject = subjectOf(url);
+  async function listFlags(target: RequestTarget): Promise<Response> {
+    const subject = subjectOf(target);
     if (!subject.ok) return error("invalid_subject", subject.error);
     const snapshot = await deps.store.snapshot();
-    const flags = Object.fromEntries(
-      evaluateAll(snapshot, deps.config.overrides, subject.value).map((evaluation) => [evaluation.key, evaluation]),
-    );
-    return respond(200, { subject: subject.value, flags, source: sourceReport(snapshot) }, { "X-Flags-Source": snapshot.state });
+    const evaluations = evaluateAll(snapshot, deps.config.overrides, subject.value);
+    return answer(listAnswerJson(evaluations, subject.value, snapshot), snapshot.state);
   }
 
-  async function getFlag(url: URL, rawKey: string): Promise<Response> {
+  async function getFlag(target: RequestTarget, rawKey: string): Promise<Response> {
     const key = validateFlagKey(rawKey);
     if (!key.ok) return error("invalid_flag_key", key.error);
-    const subject = subjectOf(url);
+    const subject = subjectOf(target);
     if (!subject.ok) return error("invalid_subject", subject.error);
     const snapshot = await deps.store.snapshot();
     const evaluation = evaluateKey(snapshot, deps.config.overrides, key.value, subject.value);
     if (!evaluation) return error("flag_not_found", `there is no flag ${key.value}`);
-    return respond(200, { ...evaluation, subject: subject.value, source: sourceReport(snapshot) }, { "X-Flags-Source": snapshot.state });
+    return answer(singleAnswerJson(evaluation, subject.value, snapshot), snapshot.state);
   }
 
   async function updateFlag(request: Request, rawKey: string, caller: Caller): Promise<Response> {
@@ -167,7 +180,7 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
     const snapshot = await deps.store.snapshot();
     const evaluation = evaluateKey(snapshot, deps.config.overrides, key.value, parsed.subject);
     if (!evaluation) return respond(404, { key: key.value, errorCode: "FLAG_NOT_FOUND", errorDetails: `there is no flag ${key.value}` });
-    return respond(200, ofrepSuccess(evaluation, sourceReport(snapshot)), { "X-Flags-Source": snapshot.state });
+    return answer(ofrepFlagJson(evaluation, snapshot), snapshot.state);
   }
 
   async function ofrepBulk(request: Request): Promise<Response> {
@@ -178,13 +191,13 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
       return respond(status, failure);
     }
     const snapshot = await deps.store.snapshot();
-    const source = sourceReport(snapshot);
-    const flags = evaluateAll(snapshot, deps.config.overrides, parsed.subject).map((evaluation) => ofrepSuccess(evaluation, source));
+    const evaluations = evaluateAll(snapshot, deps.config.overrides, parsed.subject);
     // The ETag covers the answers, not the cache age, so an unchanged answer is a 304.
-    const etag = etagOf(JSON.stringify(flags.map(({ metadata: { sourceAgeMs: _, ...metadata }, ...flag }) => ({ ...flag, metadata }))));
+    const etag = etagOf(`[${evaluations.map((e) => ofrepFlagJson(e, snapshot, false)).join(",")}]`);
     const headers = { ETag: etag, "X-Flags-Source": snapshot.state };
     if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, headers);
-    return respond(200, { flags }, headers);
+    const flags = evaluations.map((e) => ofrepFlagJson(e, snapshot)).join(",");
+    return new Response(`{"flags":[${flags}]}`, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
   }
 
   // CORS headers go on answers to browsers, which always send Origin on a cross-origin request
@@ -196,15 +209,15 @@ export function createHandler(deps: HandlerDependencies): (request: Request) => 
     return response;
   };
 
-  return async function handle(request: Request): Promise<Response> {
-    // Parsed once: the route comes from its pathname, the subject from its query.
-    const url = new URL(request.url);
-    const route = routeOf(request.method, url.pathname);
+  return async function handle(request: Request, given?: RequestTarget): Promise<Response> {
+    // Read once: the route comes from its pathname, the subject from its query.
+    const target = given ?? targetOf(request.url);
+    const route = routeOf(request.method, target.pathname);
     try {
-      const response = await dispatch(request, url, route);
+      const response = await dispatch(request, target, route);
       return route.kind === "preflight" ? response : withCors(request, response);
     } catch (cause) {
-      log(`feature-flags: unexpected error on ${request.method} ${url.pathname}: ${cause instanceof Error ? cause.stack : String(cause)}`);
+      log(`feature-flags: unexpected error on ${request.method} ${target.pathname}: ${cause instanceof Error ? cause.stack : String(cause)}`);
       return withCors(request, error("internal_error", "unexpected error; the function's log has the details"));
     }
   };

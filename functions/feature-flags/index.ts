@@ -3,7 +3,6 @@
 // Deployed with `supabase functions deploy feature-flags` (supabase/config.toml points here).
 
 import postgres from "npm:postgres@3.4.9";
-import { resolveEnv, verifyAuth } from "npm:@supabase/server@1.4.1/core";
 import { corsHeaders } from "npm:@supabase/supabase-js@2.109.0/cors";
 import { createAuthenticator, type VerifyAuth } from "./auth.ts";
 import { loadConfig } from "./config.ts";
@@ -31,11 +30,18 @@ const store = new FlagStore({
   onLoadError: (error) => console.error(`feature-flags: reading flags failed: ${error instanceof Error ? error.message : String(error)}`),
 });
 
+// Cold start: the first flags read starts now, while @supabase/server is imported (it loads all of
+// supabase-js and jose, most of the start time): the first answer waits for the longer of the two
+// instead of both in turn. The read's outcome is kept by the store; a failure is served as usual.
+void store.snapshot();
+const { resolveEnv, verifyAuth } = await import("npm:@supabase/server@1.4.1/core");
+
 // Keys and JWKS are read and parsed once per isolate, not on every verifyAuth call. When the
 // environment is incomplete, verifyAuth is left to read it per request and answer not_configured.
 const { data: authEnv } = resolveEnv();
 
-const fetch = createHandler({
+/** The function's handler; `target` lets npm start's local gateway pass the stripped path. */
+export const handle = createHandler({
   config,
   store,
   database,
@@ -43,4 +49,5 @@ const fetch = createHandler({
   supabaseCors: corsHeaders,
 });
 
-export default { fetch };
+// Deno.serve passes connection info as the second argument: only the request goes on.
+export default { fetch: (request: Request) => handle(request) };

@@ -12,8 +12,7 @@
 // as the plain API), never a 5xx.
 
 import { createHash } from "node:crypto";
-import { validateSubject, type FlagEvaluation } from "../_shared/rollout.ts";
-import type { SourceReport } from "./evaluate.ts";
+import { validateSubject } from "../_shared/rollout.ts";
 
 export type OfrepErrorCode = "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "FLAG_NOT_FOUND" | "GENERAL";
 
@@ -55,23 +54,6 @@ export function parseOfrepRequest(bodyText: string | null): OfrepRequest {
   const subject = validateSubject(targetingKey);
   if (!subject.ok) return failure("INVALID_CONTEXT", `context.targetingKey: ${subject.error}`);
   return { subject: subject.value, failure: null };
-}
-
-export function ofrepSuccess(evaluation: FlagEvaluation, source: SourceReport) {
-  const metadata: Record<string, string | number | boolean> = {
-    bucket: evaluation.bucket,
-    rolloutPercentage: evaluation.rolloutPercentage,
-    overridden: evaluation.overridden,
-    source: source.state,
-  };
-  if (source.ageMs !== null) metadata.sourceAgeMs = source.ageMs;
-  return {
-    key: evaluation.key,
-    value: evaluation.value,
-    reason: evaluation.reason,
-    variant: evaluation.value ? "on" : "off",
-    metadata,
-  };
 }
 
 /**

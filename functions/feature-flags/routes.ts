@@ -23,30 +23,49 @@ export type Route =
   | { kind: "not_found" };
 
 const OFREP_FLAGS = ["ofrep", "v1", "evaluate", "flags"];
+// Built once: routing runs on every request, and allocating these per call showed in profiles.
+const GET_ONLY: readonly string[] = ["GET"];
+const POST_ONLY: readonly string[] = ["POST"];
+const GET_OR_PATCH: readonly string[] = ["GET", "PATCH"];
+const PREFLIGHT: Route = { kind: "preflight" };
+const NOT_FOUND: Route = { kind: "not_found" };
+const LIST: Route = { kind: "list" };
+const HEALTH: Route = { kind: "health" };
+const OFREP_BULK: Route = { kind: "ofrep_bulk" };
+
+function allowOnly(method: string, allowed: readonly string[], route: Route): Route {
+  return allowed.includes(method) || (method === "HEAD" && allowed.includes("GET")) ? route : { kind: "method_not_allowed", allow: [...allowed, "OPTIONS"] };
+}
 
 export function routeOf(method: string, pathname: string): Route {
-  if (method === "OPTIONS") return { kind: "preflight" };
-  const segments = pathname.split("/").filter((segment) => segment !== "");
-  if (segments[0] !== FUNCTION_NAME) return { kind: "not_found" };
-  const rest = segments.slice(1).map(decodeSegment);
-  const allowOnly = (allowed: string[], route: Route): Route =>
-    allowed.includes(method) || (method === "HEAD" && allowed.includes("GET")) ? route : { kind: "method_not_allowed", allow: [...allowed, "OPTIONS"] };
-
-  if (rest.length === 0) return allowOnly(["GET"], { kind: "list" });
-  if (OFREP_FLAGS.every((segment, i) => rest[i] === segment)) {
-    if (rest.length === OFREP_FLAGS.length) return allowOnly(["POST"], { kind: "ofrep_bulk" });
-    if (rest.length === OFREP_FLAGS.length + 1) return allowOnly(["POST"], { kind: "ofrep_flag", key: rest[OFREP_FLAGS.length]! });
-    return { kind: "not_found" };
+  if (method === "OPTIONS") return PREFLIGHT;
+  const rest: string[] = [];
+  let first = true;
+  for (const segment of pathname.split("/")) {
+    if (segment === "") continue;
+    if (first) {
+      if (segment !== FUNCTION_NAME) return NOT_FOUND;
+      first = false;
+    } else rest.push(decodeSegment(segment));
   }
-  if (rest.length !== 1) return { kind: "not_found" };
+  if (first) return NOT_FOUND;
+
+  if (rest.length === 0) return allowOnly(method, GET_ONLY, LIST);
+  if (rest[0] === OFREP_FLAGS[0] && rest[1] === OFREP_FLAGS[1] && rest[2] === OFREP_FLAGS[2] && rest[3] === OFREP_FLAGS[3]) {
+    if (rest.length === OFREP_FLAGS.length) return allowOnly(method, POST_ONLY, OFREP_BULK);
+    if (rest.length === OFREP_FLAGS.length + 1) return allowOnly(method, POST_ONLY, { kind: "ofrep_flag", key: rest[OFREP_FLAGS.length]! });
+    return NOT_FOUND;
+  }
+  if (rest.length !== 1) return NOT_FOUND;
   const [segment] = rest as [string];
-  if (segment === "health") return allowOnly(["GET"], { kind: "health" });
+  if (segment === "health") return allowOnly(method, GET_ONLY, HEALTH);
   if (method === "PATCH") return { kind: "update_flag", key: segment };
-  return allowOnly(["GET", "PATCH"], { kind: "get_flag", key: segment });
+  return allowOnly(method, GET_OR_PATCH, { kind: "get_flag", key: segment });
 }
 
 /** A path segment as written by the caller; a malformed %-escape is kept raw (and fails validation). */
 function decodeSegment(segment: string): string {
+  if (!segment.includes("%")) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
