@@ -15,6 +15,7 @@ import { usingServer, type TestDatabase } from "./support/test-database.ts";
 const JOBS = 120;
 const WORKERS = 4;
 const DEADLINE_MS = 60_000;
+const FAULT_EVERY = 10;
 let db: TestDatabase;
 /** Workers that have installed their SIGTERM handler (a process still starting dies of SIGTERM). */
 const ready = new WeakSet<ChildProcess>();
@@ -88,30 +89,34 @@ describe.skipIf(!usingServer).each(phases)("$name", (phase) => {
     let rescued = 0;
     const started = Date.now();
     let completed = 0;
-    for (let tick = 0; Date.now() - started < DEADLINE_MS; tick++) {
+    // Faults are paced by progress, not by the clock: one every FAULT_EVERY completed jobs, a
+    // worker SIGKILL and a termination of every backend in turn, so that a fast machine gets as
+    // many faults as a loaded one, and the run stays bounded by the number of jobs.
+    let nextFaultAt = FAULT_EVERY;
+    for (let fault = 0; Date.now() - started < DEADLINE_MS; ) {
       await sleep(250);
       const rows = await db.sql`select * from public.reclaim_stale_jobs('1 second', 500)`;
       rescued += rows.length;
-      const fault = tick % 4;
-      // Faults for the first 10 s (kills every second, terminations every second), then the
-      // survivors drain the queue: the run stays bounded on a loaded machine.
+      const [count] = await db.sql`select count(*)::int as n from public.qc_jobs where status = 'completed'`;
+      completed = count!.n as number;
+      if (completed === JOBS) break;
+      if (completed < nextFaultAt) continue;
+      nextFaultAt = completed + FAULT_EVERY;
+      // A worker that has started (a loaded machine starts them slowly).
       const readyWorkers = [...workers].filter((child) => ready.has(child));
-      if (fault === 1 && tick < 40 && readyWorkers.length > 0) {
-        // A worker that has started (a loaded machine starts them slowly).
+      if (fault % 2 === 0 && readyWorkers.length > 0) {
         const victim = readyWorkers[Math.floor(Math.random() * readyWorkers.length)]!;
         victim.kill("SIGKILL");
         workers.delete(victim);
         kills++;
         add();
-      } else if (fault === 3 && tick < 40) {
+      } else {
         const [row] = await db.sql`
           select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
           where datname = current_database() and pid <> pg_backend_pid()`;
         terminations += row!.n as number;
       }
-      const [count] = await db.sql`select count(*)::int as n from public.qc_jobs where status = 'completed'`;
-      completed = count!.n as number;
-      if (completed === JOBS) break;
+      fault++;
     }
     const stopping = [...workers];
     workers.clear();

@@ -20,7 +20,8 @@ while (!worker.stopping) {
   if (jobs.length === 0) await sleep(50);
   for (const job of jobs) {
     await worker.run(job, async (_job, signal) => {
-      await sleep(10 + Math.random() * 40);
+      // Long enough that the run spans several faults however fast the machine is.
+      await sleep(100 + Math.random() * 100);
       signal.throwIfAborted();
       return async (tx) => {
         await tx`insert into fault_side_effects (job_id, worker_id) values (${job.id}, ${worker.workerId})`;
