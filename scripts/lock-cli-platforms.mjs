@@ -2,7 +2,8 @@
 // platform packages at the pinned version (this machine's mirror serves only linux-x64 for 3.x).
 // `npm install` then leaves those optional dependencies out of the lock, and `npm ci` refuses a
 // lock that misses them. This adds them back as optional, platform-restricted entries, which npm
-// skips on every other platform. Run after any `npm install`: `node scripts/lock-cli-platforms.mjs`.
+// skips on every other platform. It is package.json's `postinstall`, so `npm install` runs it; a
+// lock that already has every entry is left as it is (`npm ci` changes nothing).
 import { readFileSync, writeFileSync } from "node:fs";
 
 const lockPath = new URL("../package-lock.json", import.meta.url);
@@ -25,6 +26,8 @@ for (const [platform, fields] of Object.entries(platforms)) {
   lock.packages[key] = { version: cli.version, ...fields, dev: true, license: "MIT", optional: true };
   added++;
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-writeFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");
-console.log(`package-lock.json: ${added} Supabase CLI platform entries added`);
+if (added > 0) {
+  lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  writeFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");
+  console.log(`package-lock.json: ${added} Supabase CLI platform entries added`);
+}

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { freePort } from "../../scripts/lib/embedded-postgres.ts";
 import type { BenchGroup } from "../lib/context.ts";
-import { loadFlagsFunction } from "../lib/function-presence.ts";
+import * as flagsFunction from "../lib/flags-function.ts";
 import { BENCH_DIR, spawnDenoServe, waitForAnswer } from "../lib/processes.ts";
 import { ratioTarget } from "../lib/results.ts";
 
@@ -14,11 +14,6 @@ const STARTS = 5;
 export const coldStart: BenchGroup = {
   title: "Cold start",
   async run(context) {
-    const flagsFunction = await loadFlagsFunction();
-    if (typeof flagsFunction === "string") {
-      context.book.skip("cold.function", "feature-flags function: process start to first correct answer", flagsFunction);
-      return;
-    }
     const database = await flagsFunction.flagsDatabase();
     const bare: number[] = [];
     const fn: number[] = [];

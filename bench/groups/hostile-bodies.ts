@@ -4,7 +4,7 @@
 // at the first chunk past 64 KiB, so memory should stay where it was.
 // Target: RSS after the bodies within 100 MB of the RSS before them.
 import type { BenchGroup } from "../lib/context.ts";
-import { loadFlagsFunction } from "../lib/function-presence.ts";
+import * as flagsFunction from "../lib/flags-function.ts";
 import type { Figure, Target } from "../lib/results.ts";
 
 const BODY_BYTES = 40 * 1024 * 1024;
@@ -47,12 +47,7 @@ function growthTarget(figure: Omit<Figure, "target">, baselineMib: number): Targ
 export const hostileBodies: BenchGroup = {
   title: "Hostile bodies",
   async run(context) {
-    const flagsFunction = await loadFlagsFunction();
     const label = `RSS after ${ROUNDS} rounds of ${CONCURRENT} concurrent 40 MB bodies`;
-    if (typeof flagsFunction === "string") {
-      context.book.skip("bodies.rss.after", label, flagsFunction);
-      return;
-    }
     const fn = await flagsFunction.startFlagsFunction(await flagsFunction.flagsDatabase());
     try {
       const headers = fn.credentials.publishable;

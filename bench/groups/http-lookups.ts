@@ -11,7 +11,7 @@
 import path from "node:path";
 import type { BenchContext, BenchGroup } from "../lib/context.ts";
 import type { Lookup } from "../lib/flags-function.ts";
-import { loadFlagsFunction } from "../lib/function-presence.ts";
+import * as flagsFunction from "../lib/flags-function.ts";
 import { BENCH_DIR, startDenoServe, type RunningProcess } from "../lib/processes.ts";
 import { ratioTarget, type Figure, type Target } from "../lib/results.ts";
 import { median } from "../lib/stats.ts";
@@ -103,24 +103,16 @@ export const httpLookups: BenchGroup = {
       return;
     }
     const wrk = ensureWrk(context.log);
-    const flagsFunction = await loadFlagsFunction();
-    let lookups: Lookup[] = [];
-    let gatewayLookups: Lookup[] = [];
-    let direct: { origin: string; process: RunningProcess } | undefined;
-    let gateway: { origin: string; process: RunningProcess } | undefined;
-    if (typeof flagsFunction !== "string") {
-      const database = await flagsFunction.flagsDatabase();
-      const fn = await flagsFunction.startFlagsFunction(database, { cpu: SERVER_CPU });
-      direct = fn.server;
-      lookups = await flagsFunction.describeLookups(fn);
-      const viaGateway = await flagsFunction.startFlagsFunction(database, { cpu: SERVER_CPU, entry: "gateway" });
-      gateway = viaGateway.server;
-      gatewayLookups = await flagsFunction.describeLookups(viaGateway, flagsFunction.PATH_PREFIX.gateway);
-    }
+    const database = await flagsFunction.flagsDatabase();
+    const fn = await flagsFunction.startFlagsFunction(database, { cpu: SERVER_CPU });
+    const direct = fn.server;
+    const lookups = await flagsFunction.describeLookups(fn);
+    const viaGatewayFunction = await flagsFunction.startFlagsFunction(database, { cpu: SERVER_CPU, entry: "gateway" });
+    const gateway = viaGatewayFunction.server;
+    const gatewayLookups = await flagsFunction.describeLookups(viaGatewayFunction, flagsFunction.PATH_PREFIX.gateway);
     // One bare baseline per answer shape, with a body as large as the function's answer.
     const sizes = new Map<Lookup["shape"], number>();
     for (const lookup of lookups) if (!sizes.has(lookup.shape)) sizes.set(lookup.shape, lookup.bodyBytes);
-    if (sizes.size === 0) sizes.set("single", 200);
     const cases: LoadCase[] = [];
     for (const [shape, bytes] of sizes) {
       // {"padding":""} is 14 bytes: pad to exactly the answer's size.
@@ -130,7 +122,7 @@ export const httpLookups: BenchGroup = {
     }
     const targets = { single: 0.5, bulk: 0.4 } as const;
     for (const lookup of lookups) {
-      const common = { origin: direct!.origin, server: direct!.process, template: lookup.template, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}` };
+      const common = { origin: direct.origin, server: direct.process, template: lookup.template, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}` };
       const judgedTargets = lookup.targeted ? { minRatio: targets[lookup.shape], maxP99Ratio: 2 } : {};
       cases.push({ id: lookup.id, label: lookup.label, subjects: 0, ...common, ...judgedTargets });
       if (lookup.id === "http.get.single") {
@@ -139,12 +131,9 @@ export const httpLookups: BenchGroup = {
     }
     const viaGateway = gatewayLookups.find((l) => l.id === "http.get.single");
     if (viaGateway) {
-      cases.push({ id: "http.gateway.get.single", label: `through npm start's /functions/v1 gateway: ${viaGateway.label}`, origin: gateway!.origin, server: gateway!.process, template: viaGateway.template, headers: viaGateway.headers, subjects: 0, baselineId: "http.get.single", minRatio: 0.85 });
+      cases.push({ id: "http.gateway.get.single", label: `through npm start's /functions/v1 gateway: ${viaGateway.label}`, origin: gateway.origin, server: gateway.process, template: viaGateway.template, headers: viaGateway.headers, subjects: 0, baselineId: "http.get.single", minRatio: 0.85 });
     }
     context.log(`HTTP: ${cases.length} cases x ${context.settings.runs} runs; servers on core ${SERVER_CPU}, wrk on core ${GENERATOR_CPU}`);
     recordCases(context, cases, await measureCases(context, wrk, cases));
-    if (typeof flagsFunction === "string") {
-      context.book.skip("http.lookups", "feature-flags function: single, bulk, OFREP lookups; auth cost (publishable, secret, user JWT)", flagsFunction);
-    }
   },
 };

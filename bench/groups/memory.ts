@@ -7,9 +7,10 @@
 import path from "node:path";
 import { freePort } from "../../scripts/lib/embedded-postgres.ts";
 import type { BenchGroup } from "../lib/context.ts";
-import { loadFlagsFunction } from "../lib/function-presence.ts";
+import * as flagsFunction from "../lib/flags-function.ts";
 import { loadOrThrow } from "../lib/load.ts";
-import { BENCH_DIR, DENO_BIN, runToCompletion } from "../lib/processes.ts";
+import { DENO_BIN } from "../../scripts/lib/function-server.ts";
+import { BENCH_DIR, runToCompletion } from "../lib/processes.ts";
 import type { Figure, Target } from "../lib/results.ts";
 
 const CHUNKS = 10;
@@ -33,11 +34,6 @@ async function heapAfterGc(inspector: string): Promise<number> {
 export const memory: BenchGroup = {
   title: "Memory",
   async run(context) {
-    const flagsFunction = await loadFlagsFunction();
-    if (typeof flagsFunction === "string") {
-      context.book.skip("memory", `RSS after ${context.settings.subjects.toLocaleString("en-US")} lookups over distinct subjects`, flagsFunction);
-      return;
-    }
     const inspector = `127.0.0.1:${await freePort()}`;
     const fn = await flagsFunction.startFlagsFunction(await flagsFunction.flagsDatabase(), { denoFlags: [`--inspect=${inspector}`] });
     const total = context.settings.subjects;

@@ -4,7 +4,7 @@
 // successive toggles land at different points of the cache's cycle and the distribution shows
 // both ends: a change just after a read (served up to a whole TTL later) and just before one.
 import type { BenchGroup } from "../lib/context.ts";
-import { loadFlagsFunction } from "../lib/function-presence.ts";
+import * as flagsFunction from "../lib/flags-function.ts";
 import { ceilingTarget } from "../lib/results.ts";
 
 const TOGGLES = 8;
@@ -19,11 +19,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const propagation: BenchGroup = {
   title: "Propagation of a dashboard change",
   async run(context) {
-    const flagsFunction = await loadFlagsFunction();
-    if (typeof flagsFunction === "string") {
-      context.book.skip("propagation", "UPDATE of feature_flags until every lookup returns the new value", flagsFunction);
-      return;
-    }
     const database = await flagsFunction.flagsDatabase();
     const fn = await flagsFunction.startFlagsFunction(database);
     const ttl = flagsFunction.DEFAULT_TTL_MS;

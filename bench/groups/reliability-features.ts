@@ -1,4 +1,4 @@
-// The reliability features' SQL at scale (issue 4), on the 1,000,000-row qc_jobs with 10,000
+// The reliability features' SQL at scale, on the 1,000,000-row qc_jobs with 10,000
 // running jobs: the watchdog's sweep, sustained heartbeat writes and their HOT share, and
 // dead-lettering then redriving 10,000 jobs, through the RPCs workers and operators call.
 import { connect, type Sql } from "../../scripts/lib/database.ts";
@@ -6,7 +6,6 @@ import type { BenchContext } from "../lib/context.ts";
 import type { BenchDatabase } from "../lib/databases.ts";
 import { repeat } from "../lib/stats.ts";
 
-const REQUIRED_FUNCTIONS = ["heartbeat_job", "reclaim_stale_jobs", "fail_job", "dlq_redrive"];
 const STALE_JOBS = 1_000;
 const WORKER_CONNECTIONS = 4;
 const HEARTBEAT_SECONDS = 5;
@@ -16,14 +15,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface RunningJob {
   id: string;
   worker: string;
-}
-
-async function missingFunctions(sql: Sql): Promise<string[]> {
-  const rows = await sql`
-    select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = 'public' and p.proname = any(${REQUIRED_FUNCTIONS})`;
-  const present = new Set(rows.map((r) => r.proname as string));
-  return REQUIRED_FUNCTIONS.filter((name) => !present.has(name));
 }
 
 /**
@@ -191,14 +182,6 @@ async function measureDeadLetters(context: BenchContext, database: BenchDatabase
 }
 
 export async function measureReliabilityFeatures(context: BenchContext, database: BenchDatabase): Promise<void> {
-  const missing = await missingFunctions(database.sql);
-  if (missing.length > 0) {
-    const reason = `issue 4's ${missing.join(", ")} not in this checkout's migrations (not merged into main yet)`;
-    context.book.skip("db.watchdog", `watchdog sweep with ${STALE_JOBS.toLocaleString("en-US")} stale jobs`, reason);
-    context.book.skip("db.heartbeat", "sustained heartbeat writes/s and HOT-update share", reason);
-    context.book.skip("db.dlq", "dead-lettering and redrive of 10,000 jobs", reason);
-    return;
-  }
   await flagsOnSinceAnHourAgo(database.sql);
   const jobs = await runningJobs(database.sql, context.settings.runningJobs);
   context.log("watchdog");

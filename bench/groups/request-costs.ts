@@ -4,8 +4,9 @@
 // Deno.serve baseline.
 import path from "node:path";
 import type { BenchGroup } from "../lib/context.ts";
-import { loadFlagsFunction } from "../lib/function-presence.ts";
-import { BENCH_DIR, DENO_BIN, runToCompletion } from "../lib/processes.ts";
+import * as flagsFunction from "../lib/flags-function.ts";
+import { DENO_BIN } from "../../scripts/lib/function-server.ts";
+import { BENCH_DIR, runToCompletion } from "../lib/processes.ts";
 
 const LABELS: Array<{ name: string; label: string; baseline?: string }> = [
   { name: "evaluate", label: "evaluateFlag alone (pure-TS SHA-256)" },
@@ -19,11 +20,6 @@ const LABELS: Array<{ name: string; label: string; baseline?: string }> = [
 export const requestCosts: BenchGroup = {
   title: "Where a lookup's time goes (in-process, Deno, one thread, no HTTP)",
   async run(context) {
-    const flagsFunction = await loadFlagsFunction();
-    if (typeof flagsFunction === "string") {
-      context.book.skip("cost", "per-request cost of the function's handler, by credential", flagsFunction);
-      return;
-    }
     const stdout = await runToCompletion(DENO_BIN, ["run", "--quiet", "--allow-env", path.join(BENCH_DIR, "deno", "request-costs.ts"), String(context.settings.runs)], {
       env: flagsFunction.requestCostEnvironment(),
     });

@@ -3,10 +3,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { BIN_DIR, PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
 import { freePort } from "../../scripts/lib/embedded-postgres.ts";
+import { DENO_BIN } from "../../scripts/lib/function-server.ts";
+import { PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
 
-export const DENO_BIN = path.join(BIN_DIR, "deno");
 export const BENCH_DIR = path.join(PROJECT_ROOT, "bench");
 
 export interface RunningProcess {

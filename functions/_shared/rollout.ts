@@ -35,9 +35,12 @@ export type FlagOverride =
 
 /**
  * OpenFeature's reasons, plus OVERRIDE (an environment override decided the value).
- * STATIC: every subject gets the same value (enabled at 0 % or 100 %); SPLIT: the bucket decided.
+ * STATIC: every subject gets the same value (enabled at 0 % or 100 %); SPLIT: the bucket decided;
+ * ERROR: no flag data could be read, so the flag is off. OpenFeature's DEFAULT (a fall-back to a
+ * pre-configured value) has no case here: a known flag is always evaluated, and an unknown key has
+ * no answer (OFREP's FLAG_NOT_FOUND), so the caller's own default applies on its side.
  */
-export type EvaluationReason = "DISABLED" | "SPLIT" | "STATIC" | "DEFAULT" | "ERROR" | "OVERRIDE";
+export type EvaluationReason = "DISABLED" | "SPLIT" | "STATIC" | "ERROR" | "OVERRIDE";
 
 export interface FlagEvaluation {
   key: string;

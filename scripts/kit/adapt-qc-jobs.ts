@@ -2,17 +2,9 @@
 // qc_jobs: it adds the columns the kit's RPCs need and the table lacks, nothing else. Written in
 // place of the kit's baseline where qc_jobs already exists. Pure: shape in, SQL text out.
 import { sqlLiteral, type JobShape } from "./job-shape.ts";
-import { KIT_COLUMNS, type KitColumn } from "./infer-shape.ts";
+import { KIT_COLUMNS, type Adaptation } from "./infer-shape.ts";
 
 export const ADAPT_SLUG = "adapt_qc_jobs";
-
-/** What the adapt migration adds to the project's qc_jobs. */
-export interface Adaptation {
-  /** Kit columns the table lacks, in KIT_COLUMNS order. */
-  addColumns: KitColumn[];
-  /** Whether to build qc_jobs_status_run_after_idx (no index of the table leads with status). */
-  addClaimIndex: boolean;
-}
 
 export const NO_ADAPTATION: Adaptation = { addColumns: [], addClaimIndex: false };
 

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 import { connect } from "../lib/database.ts";
 import { PROJECT_ROOT } from "../lib/project-paths.ts";
-import { NO_ADAPTATION, type Adaptation } from "./adapt-qc-jobs.ts";
-import { inferShape, type ShapeAnswers } from "./infer-shape.ts";
+import { NO_ADAPTATION } from "./adapt-qc-jobs.ts";
+import { inferShape, type Adaptation, type ShapeAnswers } from "./infer-shape.ts";
 import { DEFAULT_JOB_SHAPE, ShapeError, STATUS_ROLES, type JobShape } from "./job-shape.ts";
 import { listKitMigrations } from "./kit-files.ts";
 import { MANIFEST_PATH, parseManifest, type KitManifest } from "./kit-manifest.ts";

@@ -13,7 +13,6 @@ import {
   type JobShape,
   type StatusRole,
 } from "./job-shape.ts";
-import type { Adaptation } from "./adapt-qc-jobs.ts";
 
 export interface ObservedColumn {
   name: string;
@@ -78,6 +77,14 @@ const TENANT_CANDIDATES = ["tenant_id", "org_id", "organization_id", "account_id
 
 const TEXT_TYPES = ["text", "character varying"];
 const ID_TYPE_OF: Record<string, JobIdType> = { uuid: "uuid", bigint: "bigint", integer: "integer", text: "text" };
+
+/** What the adapt migration (adapt-qc-jobs.ts) adds to the project's qc_jobs. */
+export interface Adaptation {
+  /** Kit columns the table lacks, in KIT_COLUMNS order. */
+  addColumns: KitColumn[];
+  /** Whether to build qc_jobs_status_run_after_idx (no index of the table leads with status). */
+  addClaimIndex: boolean;
+}
 
 export interface InferredShape extends Adaptation {
   shape: JobShape;

@@ -2,8 +2,9 @@
 // their rollback and verify scripts) rendered for the project's qc_jobs and stamped after its
 // latest version, skipping those an earlier run already wrote; the function with _shared/ beside
 // it; the [functions.feature-flags] block of config.toml; and the manifest. Pure.
-import { adaptQcJobs, ADAPT_SLUG, type Adaptation } from "./adapt-qc-jobs.ts";
+import { adaptQcJobs, ADAPT_SLUG } from "./adapt-qc-jobs.ts";
 import { withFunctionBlock } from "./config-toml.ts";
+import type { Adaptation } from "./infer-shape.ts";
 import type { JobShape } from "./job-shape.ts";
 import type { KitMigration } from "./kit-files.ts";
 import { MANIFEST_ABOUT, MANIFEST_PATH, serializeManifest, type KitManifest } from "./kit-manifest.ts";
