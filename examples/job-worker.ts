@@ -11,7 +11,7 @@
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import postgres, { type TransactionSql } from "postgres";
-import { createJobWorker, NonRetryableJobError } from "../client/job-worker.ts";
+import { createJobWorker, NonRetryableJobError } from "@supabase-reliability-kit/client";
 
 interface EmailJob {
   to: string;

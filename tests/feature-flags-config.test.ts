@@ -1,12 +1,12 @@
 // The function's environment (config.ts), the override precedence (evaluate.ts) and its npm: pins.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULTS, loadConfig } from "../functions/feature-flags/config.ts";
 import { evaluateAll, evaluateKey } from "../functions/feature-flags/evaluate.ts";
 import type { FlagSnapshot } from "../functions/feature-flags/flag-store.ts";
 import { bucketOf, type FlagDefinition } from "../functions/_shared/rollout.ts";
-import { FUNCTION_ENTRY } from "../scripts/lib/function-server.ts";
+import { FUNCTION_CONFIG, FUNCTION_ENTRY } from "../scripts/lib/function-server.ts";
 import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
 
 const DB = { SUPABASE_DB_URL: "postgresql://postgres@127.0.0.1:5432/postgres" };
@@ -80,13 +80,21 @@ describe("override precedence", () => {
   });
 });
 
-describe("index.ts", () => {
-  it("pins each npm: import of the function to the version package-lock.json installs", () => {
-    // Deno resolves npm: imports from node_modules here (the project has a package.json), and
-    // refuses a pin that differs from the installed version: keep both in step.
-    const source = readFileSync(FUNCTION_ENTRY, "utf8");
-    const pins = [...source.matchAll(/"npm:((?:@[^/"]+\/)?[^@/"]+)@([^/"]+)[^"]*"/g)].map(([, name, version]) => ({ name, version }));
+describe("deno.json", () => {
+  it("pins each npm package of the function to the version package-lock.json installs", () => {
+    // Deno serves the function with the packages deno.json names; the Node tests run its modules
+    // with those package-lock.json installs: keep both in step, so both test the same code.
+    const { imports } = JSON.parse(readFileSync(FUNCTION_CONFIG, "utf8")) as { imports: Record<string, string> };
+    const pins = Object.values(imports).map((target) => /^npm:((?:@[^/]+\/)?[^@/]+)@([^/]+)/.exec(target)!).map(([, name, version]) => ({ name: name!, version: version! }));
     expect(pins.map((pin) => pin.name).sort()).toEqual(["@supabase/server", "@supabase/supabase-js", "postgres"]);
+    // The function imports its packages by these names only: no inline npm: pin to drift.
+    for (const folder of [path.dirname(FUNCTION_ENTRY), path.join(PROJECT_ROOT, "functions", "_shared")]) {
+      for (const name of readdirSync(folder).filter((file) => file.endsWith(".ts"))) {
+        expect(readFileSync(path.join(folder, name), "utf8"), name).not.toMatch(/["']npm:/);
+      }
+    }
+    const source = readFileSync(FUNCTION_ENTRY, "utf8");
+    for (const name of Object.keys(imports)) expect(source).toContain(`"${name}"`);
     const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package-lock.json"), "utf8"));
     for (const pin of pins) expect(`${pin.name}@${pin.version}`).toBe(`${pin.name}@${lock.packages[`node_modules/${pin.name}`].version}`);
   });

@@ -11,7 +11,7 @@ import { allFlags as fetchAllFlags, isFlagOn as fetchIsFlagOn } from "../example
 import { openFeatureClient } from "../examples/openfeature.ts";
 import { allFlags, createFunctionsClient, isFlagOn, setRollout } from "../examples/supabase-js.ts";
 import { bucketOf } from "../functions/_shared/rollout.ts";
-import { DENO_BIN, FUNCTION_ENTRY, GATEWAY_ENTRY, type FunctionServer } from "../scripts/lib/function-server.ts";
+import { DENO_BIN, FUNCTION_CONFIG, FUNCTION_ENTRY, GATEWAY_ENTRY, type FunctionServer } from "../scripts/lib/function-server.ts";
 import { signUserJwt } from "../scripts/lib/local-keys.ts";
 import { badRequests } from "./support/bad-requests.ts";
 import { createFlagsDatabase, denoFunction, generateLocalKeys, setFlag } from "./support/feature-flags-fixture.ts";
@@ -53,7 +53,7 @@ async function get(path: string, headers: Record<string, string> = publishable) 
 
 describe("deno check", () => {
   it("type-checks the function and the local gateway", async () => {
-    const { stdout, stderr } = await promisify(execFile)(DENO_BIN, ["check", "--quiet", FUNCTION_ENTRY, GATEWAY_ENTRY], { env: { ...process.env, NO_COLOR: "1" } });
+    const { stdout, stderr } = await promisify(execFile)(DENO_BIN, ["check", "--quiet", "--config", FUNCTION_CONFIG, FUNCTION_ENTRY, GATEWAY_ENTRY], { env: { ...process.env, NO_COLOR: "1" } });
     expect(`${stdout}${stderr}`).not.toMatch(/error/i);
   });
 });

@@ -26,8 +26,10 @@ describe("supabase/config.toml", () => {
   it("declares feature-flags with an entrypoint in the top-level functions folder and verify_jwt off", () => {
     expect(fn.verify_jwt).toBe("false");
     expect(fn.entrypoint).toBe('"../functions/feature-flags/index.ts"');
-    // Entry points are resolved relative to the supabase/ folder.
+    // Entry points are resolved relative to the supabase/ folder; so is the import map beside it.
     expect(existsSync(path.resolve(SUPABASE_DIR, JSON.parse(fn.entrypoint!)))).toBe(true);
+    expect(fn.import_map).toBe('"../functions/feature-flags/deno.json"');
+    expect(existsSync(path.resolve(SUPABASE_DIR, JSON.parse(fn.import_map!)))).toBe(true);
   });
 
   it("is accepted by the pinned CLI", async () => {

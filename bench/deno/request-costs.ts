@@ -3,10 +3,11 @@
 // flags served from memory, timed per request with each kind of credential and with
 // authentication replaced by a stub; plus the pieces a request always pays. Prints JSON: for each
 // measurement, microseconds per request for each run.
-// Usage: deno run --allow-env request-costs.ts <runs>   (keys come from the environment, as in
-// the function: SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, SUPABASE_JWKS, SUPABASE_URL)
-import { verifyAuth } from "npm:@supabase/server@1.4.1/core";
-import { corsHeaders } from "npm:@supabase/supabase-js@2.109.0/cors";
+// Usage: deno run --config functions/feature-flags/deno.json --allow-env request-costs.ts <runs>
+// (the function's import map; keys come from the environment, as in the function:
+// SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, SUPABASE_JWKS, SUPABASE_URL)
+import { verifyAuth } from "@supabase/server/core";
+import { corsHeaders } from "@supabase/supabase-js/cors";
 import { evaluateFlag } from "../../functions/_shared/rollout.ts";
 import { createAuthenticator, type Authenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
 import { loadConfig } from "../../functions/feature-flags/config.ts";

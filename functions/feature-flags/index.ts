@@ -2,8 +2,8 @@
 // postgres.js, @supabase/server, supabase-js's CORS headers) into handler.ts.
 // Deployed with `supabase functions deploy feature-flags` (supabase/config.toml points here).
 
-import postgres from "npm:postgres@3.4.9";
-import { corsHeaders } from "npm:@supabase/supabase-js@2.109.0/cors";
+import postgres from "postgres";
+import { corsHeaders } from "@supabase/supabase-js/cors";
 import { createAuthenticator, type VerifyAuth } from "./auth.ts";
 import { loadConfig } from "./config.ts";
 import { createFlagDatabase, type SqlClient } from "./flag-database.ts";
@@ -38,7 +38,7 @@ const store = new FlagStore({
 // supabase-js and jose, most of the start time): the first answer waits for the longer of the two
 // instead of both in turn. The read's outcome is kept by the store; a failure is served as usual.
 void store.snapshot();
-const { resolveEnv, verifyAuth } = await import("npm:@supabase/server@1.4.1/core");
+const { resolveEnv, verifyAuth } = await import("@supabase/server/core");
 
 // Keys and JWKS are read and parsed once per isolate, not on every verifyAuth call. When the
 // environment is incomplete, verifyAuth is left to read it per request and answer not_configured.

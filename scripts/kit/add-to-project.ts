@@ -33,10 +33,10 @@ export interface AddResult {
   written: boolean;
 }
 
-/** The function's deno.json: the code pins its npm: imports itself, so no import map is needed. */
-export const FUNCTION_DENO_JSON = `${JSON.stringify({ nodeModulesDir: "none", imports: {} }, null, 2)}\n`;
-
-/** The feature-flags function with functions/_shared beside it (its imports are ../_shared/...). */
+/**
+ * The feature-flags function with functions/_shared beside it (its imports are ../_shared/...),
+ * and its deno.json (the import map pinning its npm packages), the same files the kit serves.
+ */
 export function functionFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const folder of ["feature-flags", "_shared"]) {
@@ -45,7 +45,6 @@ export function functionFiles(): Record<string, string> {
       files[`supabase/functions/${folder}/${name}`] = readFileSync(path.join(dir, name), "utf8");
     }
   }
-  files["supabase/functions/feature-flags/deno.json"] = FUNCTION_DENO_JSON;
   return files;
 }
 

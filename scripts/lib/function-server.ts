@@ -7,6 +7,8 @@ import { BIN_DIR, PROJECT_ROOT } from "./project-paths.ts";
 
 export const DENO_BIN = path.join(BIN_DIR, "deno");
 export const FUNCTION_ENTRY = path.join(PROJECT_ROOT, "functions", "feature-flags", "index.ts");
+/** The function's Deno configuration: the import map that pins its npm packages. */
+export const FUNCTION_CONFIG = path.join(PROJECT_ROOT, "functions", "feature-flags", "deno.json");
 export const GATEWAY_ENTRY = path.join(PROJECT_ROOT, "functions", "_local", "gateway.ts");
 
 export interface FunctionServer {
@@ -47,7 +49,7 @@ export function denoServeArgs(port: number, functionDir?: string): string[] {
     "--allow-net=127.0.0.1,localhost",
     "--allow-env",
     `--allow-read=${readRoot}`,
-    ...(functionDir ? ["--config", path.join(functionDir, "deno.json"), path.join(functionDir, "index.ts")] : [GATEWAY_ENTRY]),
+    ...(functionDir ? ["--config", path.join(functionDir, "deno.json"), path.join(functionDir, "index.ts")] : ["--config", FUNCTION_CONFIG, GATEWAY_ENTRY]),
   ];
 }
 
