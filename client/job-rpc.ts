@@ -109,8 +109,19 @@ export async function failJob(
 }
 
 export interface ReclaimedJob {
-  job_id: string;
+  jobId: string;
   outcome: "requeued" | "dead_lettered" | "failed";
+  /** The attempt that was taken away. */
+  attempt: number;
+  /** The worker that held it. */
+  workerId: string | null;
+  /** Its last heartbeat, else its start: when the worker was last seen working on it. */
+  lastSeenAt: Date;
+}
+
+interface ReclaimedRow {
+  job_id: string;
+  outcome: ReclaimedJob["outcome"];
   attempt: number;
   worker_id: string | null;
   last_seen_at: Date;
@@ -118,7 +129,8 @@ export interface ReclaimedJob {
 
 /** One watchdog pass (what pg_cron runs every minute). */
 export async function reclaimStaleJobs(sql: Sql, options: { staleAfterMs?: number; batchSize?: number } = {}): Promise<ReclaimedJob[]> {
-  return sql<ReclaimedJob[]>`
+  const rows = await sql<ReclaimedRow[]>`
     select job_id, outcome, attempt, worker_id, last_seen_at
     from public.reclaim_stale_jobs(${`${options.staleAfterMs ?? 300_000} milliseconds`}::interval, ${options.batchSize ?? 500})`;
+  return rows.map((row) => ({ jobId: row.job_id, outcome: row.outcome, attempt: row.attempt, workerId: row.worker_id, lastSeenAt: row.last_seen_at }));
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { evaluateFlag, evaluateWithoutData, type FlagEvaluation } from "../functions/_shared/rollout.ts";
 import { listAnswerJson, ofrepFlagJson, singleAnswerJson } from "../functions/feature-flags/answers.ts";
 import { sourceReport } from "../functions/feature-flags/evaluate.ts";
-import type { FlagSnapshot } from "../functions/feature-flags/flag-store.ts";
+import type { FlagSnapshot } from "../functions/feature-flags/flag-cache.ts";
 
 const SNAPSHOTS: FlagSnapshot[] = [
   { flags: new Map(), state: "fresh", fetchedAt: Date.UTC(2026, 11, 1, 12), ageMs: 1234, lastError: null, lastKnownKeys: [] },

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULTS, loadConfig } from "../functions/feature-flags/config.ts";
 import { evaluateAll, evaluateKey } from "../functions/feature-flags/evaluate.ts";
-import type { FlagSnapshot } from "../functions/feature-flags/flag-store.ts";
+import type { FlagSnapshot } from "../functions/feature-flags/flag-cache.ts";
 import { bucketOf, type FlagDefinition } from "../functions/_shared/rollout.ts";
 import { FUNCTION_CONFIG, FUNCTION_ENTRY } from "../scripts/lib/function-server.ts";
 import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";

@@ -1,7 +1,7 @@
-// The flag cache (functions/feature-flags/flag-store.ts) with a counting loader and a fake clock:
+// The flag cache (functions/feature-flags/flag-cache.ts) with a counting loader and a fake clock:
 // one read per TTL however many requests, stale-if-error bounded by the stale limit.
 import { describe, expect, it } from "vitest";
-import { FlagStore } from "../functions/feature-flags/flag-store.ts";
+import { FlagCache } from "../functions/feature-flags/flag-cache.ts";
 import type { FlagDefinition } from "../functions/_shared/rollout.ts";
 
 const FLAGS: FlagDefinition[] = [{ key: "DLQ_ENABLED", enabled: true, rolloutPercentage: 5, bucketGroup: "DLQ_ENABLED" }];
@@ -9,7 +9,7 @@ const FLAGS: FlagDefinition[] = [{ key: "DLQ_ENABLED", enabled: true, rolloutPer
 function harness() {
   let now = 1_000_000;
   let failWith: string | null = null;
-  const store = new FlagStore({
+  const store = new FlagCache({
     ttlMs: 5_000,
     staleLimitMs: 60_000,
     now: () => now,
@@ -27,7 +27,7 @@ function harness() {
   };
 }
 
-describe("FlagStore", () => {
+describe("FlagCache", () => {
   it("answers 200 concurrent requests with one database read", async () => {
     const { store } = harness();
     const snapshots = await Promise.all(Array.from({ length: 200 }, () => store.snapshot()));
@@ -65,7 +65,7 @@ describe("FlagStore", () => {
   it("a read that hangs delays a lookup by refreshWaitMs at most while there are flags to serve", async () => {
     let hang = false;
     let now = 0;
-    const store = new FlagStore({
+    const store = new FlagCache({
       ttlMs: 100,
       staleLimitMs: 60_000,
       refreshWaitMs: 20,

@@ -114,7 +114,7 @@ describe.skipIf(!usingServer)("workers, watchdogs and killed workers at once (se
       try {
         while (!stop) {
           for (const row of await reclaimStaleJobs(sql, { staleAfterMs: STALE_AFTER_MS, batchSize: 20 })) {
-            reclaims.push({ jobId: row.job_id, attempt: row.attempt });
+            reclaims.push({ jobId: row.jobId, attempt: row.attempt });
           }
           await sleep(50 + random() * 100);
         }

@@ -80,7 +80,7 @@ describe.each(settings)("JOB_HEARTBEAT $name", (setting) => {
     // Quiet for longer than the heartbeat threshold, within the default lease (1 hour).
     await db.sql`update public.qc_jobs set started_at = now() - interval '30 minutes'`;
     await setFlag(db.sql, "JOB_HEARTBEAT", setting.enabled, setting.percentage);
-    const reclaimed = new Set((await reclaimStaleJobs(db.sql, { batchSize: 1000 })).map((r) => r.job_id));
+    const reclaimed = new Set((await reclaimStaleJobs(db.sql, { batchSize: 1000 })).map((r) => r.jobId));
     const expected = new Set(jobs.filter((job) => appSideOn("JOB_HEARTBEAT", setting, job)).map((j) => j.id));
     expect(reclaimed).toEqual(expected);
     expectShare(reclaimed.size, setting);

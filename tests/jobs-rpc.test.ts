@@ -166,10 +166,10 @@ describe("reclaim_stale_jobs (watchdog)", () => {
     const live = await runningJob({ heartbeatAgo: "10 seconds", startedAgo: "1 hour" });
     const young = await runningJob({ heartbeatAgo: null, startedAgo: "1 minute" });
     const result = await reclaimStaleJobs(db.sql);
-    expect(new Map(result.map((r) => [r.job_id, r.outcome]))).toEqual(
+    expect(new Map(result.map((r) => [r.jobId, r.outcome]))).toEqual(
       new Map([[quiet, "requeued"], [neverBeat, "requeued"], [exhausted, "dead_lettered"]]),
     );
-    expect(result.find((r) => r.job_id === quiet)).toMatchObject({ worker_id: "w-dead", attempt: 1 });
+    expect(result.find((r) => r.jobId === quiet)).toMatchObject({ workerId: "w-dead", attempt: 1 });
     expect(await jobRow(quiet)).toMatchObject({ status: "pending", locked_by: null, last_heartbeat_at: null });
     expect((await jobRow(quiet))!.last_error).toMatch(/watchdog: worker w-dead showed no sign of life/);
     expect(await jobRow(exhausted)).toBeUndefined();
@@ -204,7 +204,7 @@ describe("reclaim_stale_jobs (watchdog)", () => {
       values ('short', 'running', 'w-dead', now() - interval '3 minutes', 2, 2) returning id`;
     await db.sql`insert into public.job_type_settings (job_type, max_run_time) values ('short', '2 minutes')`;
     const result = await reclaimStaleJobs(db.sql);
-    expect(new Map(result.map((r) => [r.job_id, r.outcome]))).toEqual(new Map([[pastDefault, "requeued"], [short!.id, "dead_lettered"]]));
+    expect(new Map(result.map((r) => [r.jobId, r.outcome]))).toEqual(new Map([[pastDefault, "requeued"], [short!.id, "dead_lettered"]]));
     expect((await jobRow(pastDefault))!.last_error).toMatch(/lease of 01:00:00 expired: worker w-dead/);
     const events = await db.sql`
       select job_id, event, reason, attempt, worker_id from public.job_events
@@ -220,13 +220,13 @@ describe("reclaim_stale_jobs (watchdog)", () => {
     const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "30 minutes" });
     await db.sql`update public.feature_flags set enabled = true, rollout_percentage = 100 where key = 'JOB_HEARTBEAT'`;
     await db.sql`update public.feature_flags set description = description || '.' where key = 'JOB_HEARTBEAT'`;
-    expect(await reclaimStaleJobs(db.sql)).toEqual([expect.objectContaining({ job_id: quiet, outcome: "requeued" })]);
+    expect(await reclaimStaleJobs(db.sql)).toEqual([expect.objectContaining({ jobId: quiet, outcome: "requeued" })]);
   });
 
   it("waits one threshold after JOB_HEARTBEAT changed, so newly covered jobs can heartbeat first", async () => {
     const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "30 minutes" });
     await setFlag(db.sql, "JOB_HEARTBEAT", true, 100, "1 minute");
     expect(await reclaimStaleJobs(db.sql)).toEqual([]);
-    expect(await reclaimStaleJobs(db.sql, { staleAfterMs: 30_000 })).toEqual([expect.objectContaining({ job_id: quiet })]);
+    expect(await reclaimStaleJobs(db.sql, { staleAfterMs: 30_000 })).toEqual([expect.objectContaining({ jobId: quiet })]);
   });
 });

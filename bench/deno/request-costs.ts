@@ -12,7 +12,7 @@ import { evaluateFlag } from "../../functions/_shared/rollout.ts";
 import { createAuthenticator, type Authenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
 import { loadConfig } from "../../functions/feature-flags/config.ts";
 import type { FlagDatabase } from "../../functions/feature-flags/flag-database.ts";
-import { FlagStore } from "../../functions/feature-flags/flag-store.ts";
+import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
 import { createHandler } from "../../functions/feature-flags/handler.ts";
 
 const runs = Number(Deno.args[0] ?? 3);
@@ -24,7 +24,7 @@ const credentials: Record<string, Record<string, string>> = {
   user: { authorization: `Bearer ${env.BENCH_USER_JWT!}` },
 };
 const flag = { key: "DLQ_ENABLED", enabled: true, rolloutPercentage: 5, bucketGroup: "DLQ_ENABLED" };
-const store = new FlagStore({ load: () => Promise.resolve([flag]), ttlMs: 3_600_000, staleLimitMs: 3_600_000 });
+const store = new FlagCache({ load: () => Promise.resolve([flag]), ttlMs: 3_600_000, staleLimitMs: 3_600_000 });
 const config = loadConfig({ ...env, SUPABASE_DB_URL: "postgresql://unused" });
 const noDatabase = {} as FlagDatabase; // lookups never touch it: flags come from the store
 const stubAuth: Authenticator = {

@@ -9,7 +9,7 @@
 // only the subject (and a read error) goes through JSON.stringify.
 
 import type { FlagEvaluation } from "../_shared/rollout.ts";
-import type { FlagSnapshot } from "./flag-store.ts";
+import type { FlagSnapshot } from "./flag-cache.ts";
 
 /** The source object's text up to its age, and after it. */
 interface SourceParts {

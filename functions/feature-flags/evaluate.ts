@@ -8,7 +8,7 @@
 // A key set only by an override (no row) is served from the override alone.
 
 import { evaluateFlag, evaluateWithoutData, type FlagEvaluation, type FlagOverride } from "../_shared/rollout.ts";
-import type { FlagSnapshot, SourceState } from "./flag-store.ts";
+import type { FlagSnapshot, SourceState } from "./flag-cache.ts";
 
 /** Where the answer's flag data came from, included in every lookup response. */
 export interface SourceReport {

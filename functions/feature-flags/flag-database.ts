@@ -26,7 +26,8 @@ export interface FlagRecord extends FlagDefinition {
   updatedBy: string;
 }
 
-export interface FlagChange {
+/** What a PATCH request sets on the flag its path names: the fields given, nothing else. */
+export interface FlagPatch {
   enabled?: boolean;
   rolloutPercentage?: number;
 }
@@ -43,7 +44,7 @@ export type FlagWriteResult =
 
 export interface FlagDatabase {
   readFlags(): Promise<FlagDefinition[]>;
-  updateFlag(key: string, change: FlagChange, actor: string): Promise<FlagWriteResult>;
+  updateFlag(key: string, change: FlagPatch, actor: string): Promise<FlagWriteResult>;
   ping(): Promise<void>;
 }
 

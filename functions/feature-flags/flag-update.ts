@@ -3,11 +3,11 @@
 
 import { validateRolloutPercentage } from "../_shared/rollout.ts";
 import { fail, ok, type Result } from "./errors.ts";
-import type { FlagChange } from "./flag-database.ts";
+import type { FlagPatch } from "./flag-database.ts";
 
 const ALLOWED_FIELDS = new Set(["enabled", "rollout_percentage"]);
 
-export function parseFlagChange(bodyText: string): Result<FlagChange> {
+export function parseFlagChange(bodyText: string): Result<FlagPatch> {
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
@@ -22,7 +22,7 @@ export function parseFlagChange(bodyText: string): Result<FlagChange> {
   if (unknown.length > 0) {
     return fail("invalid_body", `unknown field(s) ${unknown.map((f) => JSON.stringify(f.slice(0, 40))).join(", ")}: only enabled and rollout_percentage can be set`);
   }
-  const change: FlagChange = {};
+  const change: FlagPatch = {};
   if ("enabled" in fields) {
     if (typeof fields.enabled !== "boolean") return fail("invalid_body", "enabled must be true or false");
     change.enabled = fields.enabled;

@@ -10,7 +10,7 @@ import { ERROR_STATUS, type ApiError, type ErrorCode } from "./errors.ts";
 import { listAnswerJson, ofrepFlagJson, singleAnswerJson } from "./answers.ts";
 import { evaluateAll, evaluateKey, sourceReport } from "./evaluate.ts";
 import type { FlagDatabase } from "./flag-database.ts";
-import type { FlagStore, SourceState } from "./flag-store.ts";
+import type { FlagCache, SourceState } from "./flag-cache.ts";
 import { parseFlagChange } from "./flag-update.ts";
 import { etagOf, ifNoneMatchHits, parseOfrepRequest } from "./ofrep.ts";
 import { queryParam, targetOf, type RequestTarget } from "./request-target.ts";
@@ -19,7 +19,7 @@ import { routeOf, type Route } from "./routes.ts";
 
 export interface HandlerDependencies {
   config: Pick<FunctionConfig, "overrides" | "invalidOverrides" | "cacheTtlMs" | "staleLimitMs">;
-  store: FlagStore;
+  store: FlagCache;
   database: FlagDatabase;
   auth: Authenticator;
   /** supabase-js's canonical CORS headers. */

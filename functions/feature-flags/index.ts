@@ -7,7 +7,7 @@ import { corsHeaders } from "@supabase/supabase-js/cors";
 import { createAuthenticator, type VerifyAuth } from "./auth.ts";
 import { loadConfig } from "./config.ts";
 import { createFlagDatabase, type SqlClient } from "./flag-database.ts";
-import { FlagStore } from "./flag-store.ts";
+import { FlagCache } from "./flag-cache.ts";
 import { createHandler } from "./handler.ts";
 
 const config = loadConfig(Deno.env.toObject());
@@ -27,7 +27,7 @@ const freshConnection = () => {
   return { sql: fresh as unknown as SqlClient, end: () => fresh.end({ timeout: 1 }) };
 };
 const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs, freshConnection);
-const store = new FlagStore({
+const store = new FlagCache({
   load: database.readFlags,
   ttlMs: config.cacheTtlMs,
   staleLimitMs: config.staleLimitMs,

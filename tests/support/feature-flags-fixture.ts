@@ -5,7 +5,7 @@ import { corsHeaders } from "@supabase/supabase-js/cors";
 import { createAuthenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
 import { loadConfig } from "../../functions/feature-flags/config.ts";
 import { createFlagDatabase, type SqlClient } from "../../functions/feature-flags/flag-database.ts";
-import { FlagStore } from "../../functions/feature-flags/flag-store.ts";
+import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
 import { createHandler } from "../../functions/feature-flags/handler.ts";
 import { connect } from "../../scripts/lib/database.ts";
 import { freePort } from "../../scripts/lib/embedded-postgres.ts";
@@ -38,7 +38,7 @@ export function inProcessFunction(databaseUrl: string, keys: LocalKeys, env: Rec
     return { sql: fresh as unknown as SqlClient, end: () => fresh.end({ timeout: 1 }) };
   };
   const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs, freshConnection);
-  const store = new FlagStore({ load: database.readFlags, ttlMs: config.cacheTtlMs, staleLimitMs: config.staleLimitMs });
+  const store = new FlagCache({ load: database.readFlags, ttlMs: config.cacheTtlMs, staleLimitMs: config.staleLimitMs });
   const auth = createAuthenticator(verifyAuth as unknown as VerifyAuth, {
     url: "http://127.0.0.1:54321",
     publishableKeys: { default: keys.publishableKey },

@@ -3,7 +3,7 @@
 import { cliOutputLines, dbPush } from "../../lib/supabase-cli.ts";
 import { inTransaction, takeOpsLock, withSessionOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
-import { applyFlagChanges, flagsTableExists } from "../flag-store.ts";
+import { applyFlagChanges, flagsTableExists } from "../flags-table.ts";
 import { FLAGS_OFF, phaseChanges } from "../plan/rollout-phases.ts";
 import { runBackup } from "./backup.ts";
 import { runPreflight } from "./preflight.ts";

@@ -1,8 +1,8 @@
 // flags list | show <KEY> | set <KEY>: the feature_flags table and its audit history.
 import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, optionNumber, optionString, UsageError, type OpsCommand, type ParsedOptions } from "../command.ts";
-import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flag-store.ts";
-import { InvalidFlagChange, validateFlagChange, type FlagChange } from "../plan/flag-sql.ts";
+import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flags-table.ts";
+import { InvalidFlagChange, validateFlagChange, type FlagUpdate } from "../plan/flag-sql.ts";
 import { describeState, stateSince } from "../plan/rollout-phases.ts";
 
 export const flagsCommand: OpsCommand = {
@@ -77,7 +77,7 @@ Use \`rollout <phase>\` for the plan's phases; \`set\` is for a single, delibera
   },
 };
 
-function parseChange(key: string, options: ParsedOptions): FlagChange {
+function parseChange(key: string, options: ParsedOptions): FlagUpdate {
   const enabledText = optionString(options, "enabled");
   let enabled: boolean | undefined;
   if (enabledText !== undefined) {

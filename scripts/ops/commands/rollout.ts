@@ -3,7 +3,7 @@
 import type { TransactionSql } from "../../lib/database.ts";
 import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, optionNumber, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
-import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flag-store.ts";
+import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flags-table.ts";
 import {
   canaryVerdict, describeState, dlqVerdict, isRolloutPhase, phaseChanges, ROLLOUT_PHASES, stateSince,
   type PromotionGuard, type RolloutPhase, type RolloutState,

@@ -3,7 +3,8 @@
 // validators the edge function uses (functions/_shared/rollout.ts).
 import { validateFlagKey, validateRolloutPercentage } from "../../../functions/_shared/rollout.ts";
 
-export interface FlagChange {
+/** An operator's change to one flag (`flags set`, a rollout phase): the fields given are set. */
+export interface FlagUpdate {
   key: string;
   enabled?: boolean;
   rolloutPercentage?: number;
@@ -17,7 +18,7 @@ export interface Statement {
 
 export class InvalidFlagChange extends Error {}
 
-export function validateFlagChange(change: FlagChange): FlagChange {
+export function validateFlagChange(change: FlagUpdate): FlagUpdate {
   const key = validateFlagKey(change.key);
   if (!key.ok) throw new InvalidFlagChange(key.error);
   if (change.rolloutPercentage !== undefined) {
@@ -36,7 +37,7 @@ export function actorStatement(actor: string): Statement {
 }
 
 /** One flag's update; a flag that does not exist updates nothing and the caller refuses. */
-export function flagUpdateStatement(change: FlagChange): Statement {
+export function flagUpdateStatement(change: FlagUpdate): Statement {
   return {
     text:
       "update public.feature_flags set " +

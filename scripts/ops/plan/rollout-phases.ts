@@ -1,6 +1,6 @@
 // The plan's rollout phases and the guard on promotion to production. Pure: the caller reads the
 // flags, their audit history and the dead-letter queue, and this decides.
-import type { FlagChange } from "./flag-sql.ts";
+import type { FlagUpdate } from "./flag-sql.ts";
 
 export type RolloutPhase = "staging" | "canary" | "production";
 
@@ -35,7 +35,7 @@ export function isRolloutPhase(name: string): name is RolloutPhase {
   return Object.hasOwn(ROLLOUT_PHASES, name);
 }
 
-export function phaseChanges(targets: Record<string, RolloutState>): FlagChange[] {
+export function phaseChanges(targets: Record<string, RolloutState>): FlagUpdate[] {
   return Object.entries(targets).map(([key, state]) => ({ key, ...state }));
 }
 

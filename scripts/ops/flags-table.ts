@@ -2,7 +2,7 @@
 // that holds the ops lock, so a check and the change it allows see the same rows.
 import type { TransactionSql, Sql } from "../lib/database.ts";
 import { OpsRefusal } from "./command.ts";
-import { actorStatement, flagUpdateStatement, renderStatement, type FlagChange, type Statement } from "./plan/flag-sql.ts";
+import { actorStatement, flagUpdateStatement, renderStatement, type FlagUpdate, type Statement } from "./plan/flag-sql.ts";
 import { describeState, type AuditEntry } from "./plan/rollout-phases.ts";
 import type { TruthfulSql } from "../../functions/_shared/truthful-transaction.ts";
 import type { Reporter } from "./reporter.ts";
@@ -43,12 +43,12 @@ export async function readAudit(sql: Sql | TransactionSql, key: string, limit = 
 }
 
 /** The statements a change runs; printed before running, and alone under --dry-run. */
-export function changeStatements(changes: FlagChange[], actor: string): Statement[] {
+export function changeStatements(changes: FlagUpdate[], actor: string): Statement[] {
   return [actorStatement(actor), ...changes.map(flagUpdateStatement)];
 }
 
 /** Runs the statements in tx; refuses (rolling everything back) if a flag does not exist. */
-export async function applyFlagChanges(tx: TransactionSql, out: Reporter, changes: FlagChange[], actor: string): Promise<void> {
+export async function applyFlagChanges(tx: TransactionSql, out: Reporter, changes: FlagUpdate[], actor: string): Promise<void> {
   await requireFlagsTable(tx);
   const statements = changeStatements(changes, actor);
   for (const statement of statements) out.line(`  sql   ${renderStatement(statement)}`);

@@ -35,7 +35,7 @@ export interface FlagSnapshot {
   lastKnownKeys: readonly string[];
 }
 
-export interface FlagStoreOptions {
+export interface FlagCacheOptions {
   load: FlagLoader;
   ttlMs: number;
   staleLimitMs: number;
@@ -46,7 +46,7 @@ export interface FlagStoreOptions {
   onLoadError?: (error: unknown) => void;
 }
 
-export class FlagStore {
+export class FlagCache {
   /** keys: derived once per read, not per request (peek runs on every lookup). */
   #good: { flags: Map<string, FlagDefinition>; keys: readonly string[]; fetchedAt: number } | null = null;
   #lastAttemptAt: number | null = null;
@@ -55,10 +55,10 @@ export class FlagStore {
   /** Set by invalidate(): the next request waits for the read, so it serves this instance's own write. */
   #waitForRead = true;
   #reads = 0;
-  readonly #options: FlagStoreOptions;
+  readonly #options: FlagCacheOptions;
   readonly #now: () => number;
 
-  constructor(options: FlagStoreOptions) {
+  constructor(options: FlagCacheOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
   }
