@@ -1,6 +1,6 @@
 // Typed calls to the dead-letter queue operations (supabase/migrations/20261125100910_*).
 // Who acted is recorded by the database: the JWT subject, else the session setting
-// feature_flags.actor (pass `actor` here to set it for the call), else the database role.
+// audit.actor (pass `actor` here to set it for the call), else the database role.
 import type { Sql, TransactionSql } from "postgres";
 
 export type RetryOutcome = "requeued" | "already_queued" | "already_completed" | "not_pending";
@@ -24,7 +24,7 @@ export interface RedriveProgress {
 
 async function asActor<T>(sql: Sql, actor: string | undefined, body: (tx: TransactionSql) => Promise<T>): Promise<T> {
   return (await sql.begin(async (tx) => {
-    if (actor !== undefined) await tx`select set_config('feature_flags.actor', ${actor}, true)`;
+    if (actor !== undefined) await tx`select set_config('audit.actor', ${actor}, true)`;
     return body(tx);
   })) as T;
 }

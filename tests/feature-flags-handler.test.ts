@@ -173,7 +173,7 @@ describe("PATCH /feature-flags/<KEY>", () => {
                                    from public.feature_flag_audit where flag_key = 'JOB_HEARTBEAT' order by id desc limit 1`;
     expect(audit).toMatchObject({ actor: 'secret key "default"', old: "0", new: "12.5" });
     // The actor setting was transaction-local: a later statement on the connection does not see it.
-    const [setting] = await db.sql`select coalesce(current_setting('feature_flags.actor', true), '') as actor`;
+    const [setting] = await db.sql`select coalesce(current_setting('audit.actor', true), '') as actor`;
     expect(setting!.actor).toBe("");
     const served = await call("/JOB_HEARTBEAT?subject=tenant-1", { headers: publishable });
     expect(served.json).toMatchObject({ rolloutPercentage: 12.5, reason: "SPLIT" });

@@ -108,9 +108,9 @@ describe("feature_flag_audit", () => {
     expect(actor).toEqual({ actor: subject, db_role: "service_role" });
   });
 
-  it("an operator named in feature_flags.actor is recorded when there is no JWT", async () => {
+  it("an operator named in audit.actor is recorded when there is no JWT", async () => {
     await db.sql.begin(async (tx) => {
-      await tx`select set_config('feature_flags.actor', 'ops:alice', true)`;
+      await tx`select set_config('audit.actor', 'ops:alice', true)`;
       await tx`update public.feature_flags set description = 'Dead-letter queue' where key = 'DLQ_ENABLED'`;
     });
     const [entry] = await db.sql`select actor from public.feature_flag_audit order by id desc limit 1`;

@@ -152,6 +152,7 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       "rollout_signal_counts service_role",
       "rollout_steps_are_valid service_role",
       "rollout_tick service_role",
+      "session_actor service_role",
     ]);
   });
 });

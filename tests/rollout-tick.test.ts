@@ -137,16 +137,16 @@ describe("pause", () => {
     await createPlan("DLQ_ENABLED", [5, 100], ["1 day", "0"], { minSample: 100 });
     await tick(T0);
     await simulateOutcomes(db.sql, { bucketGroup: "DLQ_ENABLED", stepPercentage: 5, jobs: 5000, from: T0, to: at(HOUR), failureRate: healthy });
-    await db.sql`select set_config('feature_flags.actor', 'alice', false)`;
+    await db.sql`select set_config('audit.actor', 'alice', false)`;
     await db.sql`update public.rollout_plans set state = 'paused' where flag_key = 'DLQ_ENABLED'`;
-    await db.sql`select set_config('feature_flags.actor', '', false)`;
+    await db.sql`select set_config('audit.actor', '', false)`;
     expect(await tick(at(3 * DAY))).toEqual([]);
     expect(await flag("DLQ_ENABLED")).toEqual({ enabled: true, pct: 5 });
     expect((await events("DLQ_ENABLED")).at(-1)).toMatchObject({ kind: "operator", reason: "active -> paused", actor: "alice" });
 
     // A change after a tick in the same transaction is the operator's again.
     await db.sql.begin(async (tx) => {
-      await tx`select set_config('feature_flags.actor', 'alice', true)`;
+      await tx`select set_config('audit.actor', 'alice', true)`;
       await tx`select count(*) from public.rollout_tick(${at(HOUR)})`;
       await tx`update public.rollout_plans set state = 'active' where flag_key = 'DLQ_ENABLED'`;
     });

@@ -101,10 +101,10 @@ export function createFlagDatabase(sql: SqlClient, timeoutMs: number, freshConne
 
     async updateFlag(key, change, actor) {
       const write = async (tx: TruthfulSql) => {
-        // The audit trigger records feature_flags.actor; `set_config(..., true)` is `set local`:
+        // The audit trigger records audit.actor; `set_config(..., true)` is `set local`:
         // it ends with this transaction, so it cannot leak to the next user of the connection.
         // The time limits make the server itself end a transaction whose client went quiet.
-        await tx`select set_config('feature_flags.actor', ${actor}, true),
+        await tx`select set_config('audit.actor', ${actor}, true),
                         set_config('lock_timeout', ${`${timeoutMs}ms`}, true),
                         set_config('statement_timeout', ${`${timeoutMs * 2}ms`}, true),
                         set_config('idle_in_transaction_session_timeout', ${`${timeoutMs * 2}ms`}, true)`;

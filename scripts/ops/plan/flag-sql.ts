@@ -1,5 +1,6 @@
 // Flag changes as SQL, built by pure functions: `flags set --dry-run` and `rollout --dry-run`
-// print exactly the statements the live path runs (STYLE.md 4). Input is checked with the same
+// print exactly the statements the live path runs (there is no second code path that could
+// differ from what runs). Input is checked with the same
 // validators the edge function uses (functions/_shared/rollout.ts).
 import { validateFlagKey, validateRolloutPercentage } from "../../../functions/_shared/rollout.ts";
 
@@ -33,7 +34,7 @@ export function validateFlagChange(change: FlagUpdate): FlagUpdate {
 
 /** Names the operator for the audit trigger (feature_flag_actor() reads it), for this transaction only. */
 export function actorStatement(actor: string): Statement {
-  return { text: "select pg_catalog.set_config('feature_flags.actor', $1, true)", params: [actor] };
+  return { text: "select pg_catalog.set_config('audit.actor', $1, true)", params: [actor] };
 }
 
 /** One flag's update; a flag that does not exist updates nothing and the caller refuses. */
