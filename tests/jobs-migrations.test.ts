@@ -35,7 +35,7 @@ describe("feature migrations", () => {
     }
   });
 
-  it("pass their verification scripts, and 002's new checks", async () => {
+  it("pass their verification scripts, and 20261125100200's new checks", async () => {
     for (const m of [heartbeatMigration, ...featureMigrations]) {
       const results = await verifyMigration(db.sql, m);
       expect(results.filter((r) => !r.passed), m.fileName).toEqual([]);

@@ -111,7 +111,7 @@ describe("idempotence", () => {
     expect(broken!.indisvalid).toBe(false);
     expect((await verifyMigration(db.sql, heartbeat)).some((r) => !r.passed)).toBe(true);
 
-    // As after a push that stopped inside 002: 002 and everything after it are not in the history.
+    // As after a push that stopped inside 20261125100200: it and everything after it are not in the history.
     for (const migration of migrations.filter((m) => m.version >= heartbeat.version)) await markReverted(db.url, migration.version);
     await push();
     expect(await schemaSnapshot(db.sql)).toEqual(pushedSchema);

@@ -1,4 +1,4 @@
-// deploy: the plan's order as one run. It stops at the first failure (here: a conflicting table
+// deploy: the deployment order as one run. It stops at the first failure (here: a conflicting table
 // found by preflight, before any backup or push). The whole run needs a backup, so its success
 // path runs in server mode (pg_dump 15 cannot dump the embedded PGlite, which is PostgreSQL 18).
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-// rollout tick | plan | status, and the phase shortcuts recording the seed plans, against a real
+// rollout tick | plan | status, and the phase shortcuts recording their plans, against a real
 // database with every migration pushed by the CLI.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPushedDatabase, ops } from "./support/ops-runner.ts";
@@ -107,7 +107,7 @@ describe("rollout plan", () => {
   });
 });
 
-describe("the phase shortcuts record the seed plans", () => {
+describe("the phase shortcuts record their plans", () => {
   it("canary starts the production plans: DLQ_ENABLED at its 5 % step, JOB_HEARTBEAT after it", async () => {
     const run = await ops(db.url, ["rollout", "canary"], { now: at(0) });
     expect(run.code, run.output).toBe(0);

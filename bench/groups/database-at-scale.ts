@@ -1,5 +1,5 @@
 // Database at scale, on the real PostgreSQL server: qc_jobs with 1,000,000 rows of which 10,000
-// running. The heartbeat migration (plan 002) pushed with the real Supabase CLI while a writer
+// running. The heartbeat migration (20261125100200) pushed with the real Supabase CLI while a writer
 // runs: its duration and the writer's longest wait. Then, on the same table, the reliability
 // features (heartbeats, watchdog, dead-letter queue) when their SQL is in this checkout.
 import { readFileSync } from "node:fs";

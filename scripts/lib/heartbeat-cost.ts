@@ -1,4 +1,4 @@
-// What heartbeats cost in writes, for `npm run bench` (issue 6) and the README's numbers.
+// What heartbeats cost in writes, measured by tests/jobs-heartbeat-cost.test.ts.
 //
 // Creates `runningJobs` running jobs of its own (job type HEARTBEAT_PROBE_JOB_TYPE, tenant
 // HEARTBEAT_PROBE_TENANT), heartbeats each `rounds` times through the real RPC, one transaction

@@ -1,4 +1,5 @@
-// Every transaction the ops tool opens goes through here (STYLE.md 13): the callback's throw rolls
+// Every transaction the ops tool opens goes through here, so none is left open or half done: the
+// callback's throw rolls
 // the transaction back and is rethrown; a trial run always rolls back and returns what it saw.
 // A commit whose answer is lost is settled on a new connection (truthful-transaction.ts): the
 // operator is told committed, not applied, or "outcome unknown" with the state read back.
@@ -82,7 +83,7 @@ export async function withSessionOpsLock<T>(sql: Sql, operation: string, fn: () 
   }
 }
 
-/** Takes the ops lock for the rest of the transaction (STYLE.md 5); refuses at once when it is held. */
+/** Takes the ops lock for the rest of the transaction, so two ops runs never interleave; refuses at once when it is held. */
 export async function takeOpsLock(tx: TransactionSql, operation: string): Promise<void> {
   const [row] = await tx`select pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext(${OPS_LOCK_KEY})) as locked`;
   if (!row?.locked) throw new OpsLockBusy(operation);

@@ -1,4 +1,5 @@
-// Where the ops tool's settings come from, read in this one module (STYLE.md 10).
+// Where the ops tool's settings come from, read in this one module: a test passes its own
+// overrides, and a missing setting is one typed error, not an empty string found later.
 //
 // --env staging reads .env.staging (production: .env.production, local: .env; any other value is
 // taken as a file path). A file named with --env wins over variables already exported in the
@@ -25,7 +26,7 @@ export interface OpsSettings {
 }
 
 const ENV_FILES: Record<string, string> = { local: ".env", staging: ".env.staging", production: ".env.production" };
-/** DATABASE_URL as in the plan; SUPABASE_DB_URL as the edge function and the CLI docs name it. */
+/** DATABASE_URL, the name most tools read; SUPABASE_DB_URL as the edge function and the CLI docs name it. */
 const URL_VARIABLES = ["DATABASE_URL", "SUPABASE_DB_URL"] as const;
 
 export function envFileFor(envName: string, cwd: string): string {

@@ -1,4 +1,4 @@
--- Roll back 20261125100100_create_job_dlq (plan 001): the plan's rollback steps.
+-- Roll back 20261125100100_create_job_dlq: the table, its trigger and its function.
 -- Refuses while the queue holds entries nobody has closed, since dropping the table would lose
 -- those jobs for good. Set rollback.allow_data_loss = 'on' in the session to drop them anyway
 -- (after a backup: `npm run ops -- backup`).

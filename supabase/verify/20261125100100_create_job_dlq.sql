@@ -1,4 +1,4 @@
--- Verify 20261125100100_create_job_dlq (plan 001): the plan's verification queries as checks.
+-- Verify 20261125100100_create_job_dlq: the table, its indexes, RLS, policies and trigger, as checks.
 -- Each "-- check:" block passes by running and fails by raising an error. The runner executes the
 -- file inside begin ... rollback, so a verification never changes the database.
 

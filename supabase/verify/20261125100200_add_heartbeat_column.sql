@@ -1,4 +1,4 @@
--- Verify 20261125100200_add_heartbeat_column (plan 002): the plan's verification queries as checks.
+-- Verify 20261125100200_add_heartbeat_column: the column, its indexes and the fillfactor, as checks.
 -- Each "-- check:" block passes by running and fails by raising an error. The runner executes the
 -- file inside begin ... rollback, so a verification never changes the database.
 

@@ -11,7 +11,7 @@ do $$ begin
   end if;
 end $$;
 
--- check: the plan's flags are seeded
+-- check: the kit's two flags are seeded
 do $$ begin
   if (select count(*) from public.feature_flags where key in ('DLQ_ENABLED', 'JOB_HEARTBEAT')) <> 2 then
     raise exception 'flags DLQ_ENABLED and JOB_HEARTBEAT are not both present';

@@ -1,4 +1,4 @@
-// deploy: the plan's deployment order as one guided run, stopping at the first failure:
+// deploy: the deployment order as one guided run, stopping at the first failure:
 // flags off, preflight, backup, push, verify, then the next rollout step is printed (not taken).
 import { cliOutputLines, dbPush } from "../../lib/supabase-cli.ts";
 import { inTransaction, takeOpsLock, withSessionOpsLock } from "../../lib/transaction.ts";
@@ -14,7 +14,7 @@ export const deployCommand: OpsCommand = {
   name: "deploy",
   summary: "guided deployment: flags off, preflight, backup, push, verify; then prints the next rollout step",
   description: `
-The plan's deployment order, each step only after the previous one succeeded:
+The deployment order, each step only after the previous one succeeded:
   1. flags off      DLQ_ENABLED and JOB_HEARTBEAT off (audited), if feature_flags exists yet
   2. preflight      free names, heartbeat column, blocking sessions, pending migrations
   3. backup         pg_dump of the target (see \`backup --help\`)

@@ -9,7 +9,7 @@ import { inRolledBackTransaction, takeOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, optionDuration, type OpsCommand } from "../command.ts";
 import { planDryRun, renderDryRun } from "../plan/dry-run-sql.ts";
 
-/** SQLSTATEs the dry run explains (STYLE.md 3). */
+/** SQLSTATEs the dry run explains in words, named so that the code reads what it reacts to. */
 const LOCK_NOT_AVAILABLE = "55P03";
 const QUERY_CANCELED = "57014";
 

@@ -15,7 +15,7 @@ export const flagsCommand: OpsCommand = {
   set <KEY>        change a flag with --enabled, --percentage and/or --description. The values are
                    checked with the edge function's own validators; the change runs in one
                    transaction under the ops lock, and the audit log records --actor as who did it.
-Use \`rollout <phase>\` for the plan's phases; \`set\` is for a single, deliberate change.`,
+Use \`rollout <phase>\` for the standard phases; \`set\` is for a single, deliberate change.`,
   options: {
     enabled: { type: "string", value: "<true|false>", description: "set: turn the flag on or off" },
     percentage: { type: "string", value: "<0-100>", description: "set: share of subjects it is on for, in steps of 0.01" },

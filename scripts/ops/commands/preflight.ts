@@ -1,4 +1,4 @@
-// preflight: the plan's pre-migration checklist, checked on the target.
+// preflight: the pre-migration checklist, checked on the target.
 import { formatDuration } from "../../lib/duration.ts";
 import { findMigration, readSql } from "../../lib/migration-files.ts";
 import { migrationHistory, type MigrationHistory } from "../../lib/migration-history.ts";
@@ -100,7 +100,7 @@ export const preflightCommand: OpsCommand = {
   name: "preflight",
   summary: "check the target before migrating: recent backup, free names, heartbeat column, pending migrations",
   description: `
-Checks, on the target database, the plan's pre-migration checklist:
+Checks, on the target database, the pre-migration checklist:
   1. a backup of this database newer than --max-backup-age exists in the backups folder
      (a record written by \`backup\`);
   2. the names the migrations create (job_dlq, feature_flags, feature_flag_audit, their indexes and

@@ -1,5 +1,5 @@
-// rollout <phase>: the plan's flag phases, with the guard on promotion to production; and the
-// guarded rollout plans (rollout tick | plan ... | status, in rollout-plans.ts).
+// rollout <phase>: the standard flag phases (staging, canary, production), with the guard on
+// promotion to production; and the guarded rollout plans (rollout tick | plan ... | status, in rollout-plans.ts).
 import type { TransactionSql } from "../../lib/database.ts";
 import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
 import { OpsRefusal, optionNumber, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
@@ -25,7 +25,7 @@ export const NEXT_STEP: Record<RolloutPhase | "deployed-staging" | "deployed-pro
 export const rolloutCommand: OpsCommand = {
   name: "rollout",
   args: "<staging|canary|production> | tick | plan <create|change|pause|resume> <KEY> | status [KEY]",
-  summary: "guarded rollout plans (tick, plan, status), and the seed's phases as shortcuts",
+  summary: "guarded rollout plans (tick, plan, status), and the standard phases as shortcuts",
   description: `
 Guarded rollout plans (docs/rollout-plans.md): a flag's percentage raised step by step, each step
 held for its minimum time and judged by the jobs each cohort finished since it began; the canary
@@ -36,7 +36,7 @@ is halted (flag at 0 %) when it fails significantly more often than control.
   plan pause|resume <KEY>  hold a plan where it is / go on (a halted plan re-enters its step)
   status [KEY]           where each plan stands, both cohorts' numbers, the last decision, a chart
 
-The seed's phases (shortcuts; they record the seed plans too):
+The standard phases (shortcuts; they record their plans too):
   staging      DLQ_ENABLED and JOB_HEARTBEAT on for 100 % (refused with --env production); plans completed
   canary       DLQ_ENABLED on for 5 % of subjects, JOB_HEARTBEAT off; starts the production plans:
                DLQ_ENABLED 5 % for 7 days then 100 %, then JOB_HEARTBEAT likewise, each guarded

@@ -1,5 +1,5 @@
 // The SQL a dry run executes, built by pure functions so that `dry-run --print-sql` shows exactly
-// what runs (STYLE.md 4). A dry run applies every pending migration inside ONE transaction that
+// what runs, with no second code path that could differ from it. A dry run applies every pending migration inside ONE transaction that
 // is rolled back. CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction block, so here
 // they become plain CREATE/DROP INDEX: the same index, built under a SHARE lock instead of online.
 // The live push (the Supabase CLI) still builds them concurrently.

@@ -1,4 +1,4 @@
-// The objects the plan's migrations create, and the shape each must have if it already exists on
+// The objects the kit's migrations create, and the shape each must have if it already exists on
 // the target (a conflict otherwise). Preflight compares these with the catalog; a name that is
 // taken by something of another shape would make `create ... if not exists` silently keep the
 // wrong object, so it stops the run before any migration.

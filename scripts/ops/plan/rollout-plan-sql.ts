@@ -22,7 +22,7 @@ export const PLAN_DEFAULTS = { guardSignals: ["permanent_failure_rate"], toleran
 
 const DAY_MS = 86_400_000;
 
-/** The seed's phases as plans: staging straight to 100 %; production DLQ_ENABLED 5 % for 7 days then 100 %, JOB_HEARTBEAT likewise after it. */
+/** The standard phases (rollout staging, canary, production) as plans: staging straight to 100 %; production DLQ_ENABLED 5 % for 7 days then 100 %, JOB_HEARTBEAT likewise after it. */
 export const SEED_PLANS: Record<"staging" | "production", PlanSpec[]> = {
   staging: ["DLQ_ENABLED", "JOB_HEARTBEAT"].map((flagKey) => ({
     flagKey, steps: [100], stepMinDurationsMs: [0], ...PLAN_DEFAULTS, guardSignals: [...PLAN_DEFAULTS.guardSignals], startsAfter: null,
