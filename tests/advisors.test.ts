@@ -1,7 +1,7 @@
 // Supabase's own linter (splinter, via `supabase db advisors`) finds nothing at WARN or ERROR on
 // the pushed schema; a table without RLS is caught, so the check can fail.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbAdvisors, dbPush } from "../scripts/lib/supabase-cli.ts";
+import { dbAdvisors, dbPush } from "../scripts/shared/supabase-cli.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 interface Lint {

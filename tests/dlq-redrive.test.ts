@@ -3,7 +3,7 @@
 // a second redrive does nothing. On the server two redrivers run at once on separate connections
 // (SKIP LOCKED splits the entries between them); on PGlite one runs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "../scripts/lib/database.ts";
+import { connect } from "../scripts/shared/database.ts";
 import { redriveDeadLetters, type RedriveFilter, type RedriveProgress } from "../client/dlq-operations.ts";
 import { usingServer, type TestDatabase } from "./support/test-database.ts";
 import { createMigratedDatabase, setFlag } from "./support/job-fixtures.ts";

@@ -25,7 +25,7 @@ const USER_PROJECT_MIGRATION = /^supabase\/(migrations|rollback|verify)\/\d{14}_
 // Files and folders a command writes on the user's machine (git-ignored), each with the code that
 // writes it: the check is that this code still names the file (or the folder's path).
 const GENERATED_FILES = new Map([
-  [".data/local-keys.json", "scripts/start.ts"],
+  [".data/local-keys.json", "scripts/local/start.ts"],
   ["bench/tmp/", "bench/profile.ts"],
 ]);
 

@@ -6,7 +6,7 @@ import { verifyAuth } from "@supabase/server/core";
 import { describe, expect, it } from "vitest";
 import { createAuthenticator, type VerifyAuth } from "../functions/feature-flags/auth.ts";
 import { CredentialMemo, credentialKey } from "../functions/feature-flags/credential-memo.ts";
-import { generateLocalKeys, signUserJwt } from "../scripts/lib/local-keys.ts";
+import { generateLocalKeys, signUserJwt } from "../scripts/local/local-keys.ts";
 
 const keys = generateLocalKeys();
 const authEnv = {

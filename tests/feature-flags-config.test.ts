@@ -6,8 +6,8 @@ import { ConfigError, DEFAULTS, loadConfig } from "../functions/feature-flags/co
 import { evaluateAll, evaluateKey } from "../functions/feature-flags/evaluate.ts";
 import type { FlagSnapshot } from "../functions/feature-flags/flag-store.ts";
 import { bucketOf, type FlagDefinition } from "../functions/_shared/rollout.ts";
-import { FUNCTION_ENTRY } from "../scripts/lib/function-server.ts";
-import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
+import { FUNCTION_ENTRY } from "../scripts/local/function-server.ts";
+import { PROJECT_ROOT } from "../scripts/shared/project-paths.ts";
 
 const DB = { SUPABASE_DB_URL: "postgresql://postgres@127.0.0.1:5432/postgres" };
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthenticator, type VerifyAuth } from "../functions/feature-flags/auth.ts";
 import { ERROR_STATUS } from "../functions/feature-flags/errors.ts";
 import { bucketOf } from "../functions/_shared/rollout.ts";
-import { signUserJwt } from "../scripts/lib/local-keys.ts";
+import { signUserJwt } from "../scripts/local/local-keys.ts";
 import { badRequests } from "./support/bad-requests.ts";
 import { createFlagsDatabase, generateLocalKeys, inProcessFunction, setFlag } from "./support/feature-flags-fixture.ts";
 import type { TestDatabase } from "./support/test-database.ts";

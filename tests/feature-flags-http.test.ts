@@ -11,8 +11,8 @@ import { allFlags as fetchAllFlags, isFlagOn as fetchIsFlagOn } from "../example
 import { openFeatureClient } from "../examples/openfeature.ts";
 import { allFlags, createFunctionsClient, isFlagOn, setRollout } from "../examples/supabase-js.ts";
 import { bucketOf } from "../functions/_shared/rollout.ts";
-import { DENO_BIN, FUNCTION_ENTRY, GATEWAY_ENTRY, type FunctionServer } from "../scripts/lib/function-server.ts";
-import { signUserJwt } from "../scripts/lib/local-keys.ts";
+import { DENO_BIN, FUNCTION_ENTRY, GATEWAY_ENTRY, type FunctionServer } from "../scripts/local/function-server.ts";
+import { signUserJwt } from "../scripts/local/local-keys.ts";
 import { badRequests } from "./support/bad-requests.ts";
 import { createFlagsDatabase, denoFunction, generateLocalKeys, setFlag } from "./support/feature-flags-fixture.ts";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.ts";

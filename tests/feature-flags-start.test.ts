@@ -1,4 +1,4 @@
-// `npm start` (scripts/start.ts) as a newcomer runs it: embedded Postgres kept in a data folder,
+// `npm start` (scripts/local/start.ts) as a newcomer runs it: embedded Postgres kept in a data folder,
 // platform roles, migrations pushed by the real CLI, the function served by the real Deno at
 // /functions/v1/feature-flags; flags readable with the printed key; Ctrl-C (SIGINT to the
 // process group, as a terminal sends it) stops every child; a second start reuses data and keys.
@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
+import { PROJECT_ROOT } from "../scripts/shared/project-paths.ts";
 import { npmStart, type StartedStack } from "./support/npm-start.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 
@@ -89,7 +89,7 @@ describe("npm start", () => {
     const port = await new Promise<number>((resolve) => holder.listen(0, "127.0.0.1", () => resolve((holder.address() as AddressInfo).port)));
     cleanups.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
     const { DATABASE_URL: _ignored, ...inherited } = process.env;
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/local/start.ts"], {
       cwd: PROJECT_ROOT,
       env: { ...inherited, PORT: String(port), FEATURE_FLAGS_DATA_DIR: dataDir, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],

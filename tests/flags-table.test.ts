@@ -1,7 +1,7 @@
 // The flags table as the dashboard's table editor sees it: bad values are refused with a message
 // that says what is wrong, and every change writes one audit row naming who made it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 import { asRole } from "./support/as-role.ts";
 

@@ -9,7 +9,7 @@
 // concurrency to test (transactions and row locks of "different" workers would be one session's).
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type Sql } from "../scripts/lib/database.ts";
+import { connect, type Sql } from "../scripts/shared/database.ts";
 import { reclaimStaleJobs } from "../client/job-rpc.ts";
 import { createJobWorker, NonRetryableJobError } from "../client/job-worker.ts";
 import { usingServer, type TestDatabase } from "./support/test-database.ts";

@@ -8,11 +8,11 @@
 //    does not preload pg_cron for a database this test may own (a name starting with rrk_).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { connect, runScript, type Sql } from "../scripts/lib/database.ts";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
-import { findMigration } from "../scripts/lib/migration-files.ts";
-import { verifyMigration } from "../scripts/lib/verification.ts";
-import { bootstrapPlatform } from "../scripts/lib/platform-bootstrap.ts";
+import { connect, runScript, type Sql } from "../scripts/shared/database.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
+import { findMigration } from "../scripts/shared/migration-files.ts";
+import { verifyMigration } from "../scripts/ops/verification.ts";
+import { bootstrapPlatform } from "../scripts/shared/platform-bootstrap.ts";
 import { usingServer, withDatabase, type TestDatabase } from "./support/test-database.ts";
 import { createMigratedDatabase } from "./support/job-fixtures.ts";
 

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
+import { PROJECT_ROOT } from "../scripts/shared/project-paths.ts";
 import { createMigratedDatabase, seedJobs, setFlag } from "./support/job-fixtures.ts";
 import { usingServer, type TestDatabase } from "./support/test-database.ts";
 

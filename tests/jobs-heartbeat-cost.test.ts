@@ -3,7 +3,7 @@
 // what they cost. Speed is not asserted here (that belongs to the bench).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimJobs, heartbeatJob } from "../client/job-rpc.ts";
-import { measureHeartbeatCost } from "../scripts/lib/heartbeat-cost.ts";
+import { measureHeartbeatCost } from "../bench/lib/heartbeat-cost.ts";
 import { usingServer, type TestDatabase } from "./support/test-database.ts";
 import { createMigratedDatabase, seedJobs, setFlag } from "./support/job-fixtures.ts";
 

@@ -2,9 +2,9 @@
 // scripts pass, each check fails when what it checks is broken, and rollbacks undo them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { listMigrations } from "../scripts/lib/migration-files.ts";
-import { runScript } from "../scripts/lib/database.ts";
-import { verifyMigration } from "../scripts/lib/verification.ts";
+import { listMigrations } from "../scripts/shared/migration-files.ts";
+import { runScript } from "../scripts/shared/database.ts";
+import { verifyMigration } from "../scripts/ops/verification.ts";
 import type { TestDatabase } from "./support/test-database.ts";
 import { createMigratedDatabase } from "./support/job-fixtures.ts";
 

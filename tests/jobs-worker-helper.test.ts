@@ -6,7 +6,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createJobWorker, JobLostError, NonRetryableJobError } from "../client/job-worker.ts";
-import { BIN_DIR, PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
+import { BIN_DIR, PROJECT_ROOT } from "../scripts/shared/project-paths.ts";
 import type { TestDatabase } from "./support/test-database.ts";
 import { createMigratedDatabase, resetJobs, seedJobs } from "./support/job-fixtures.ts";
 

@@ -3,9 +3,9 @@
 // project serving flags from its own supabase/functions/feature-flags under `deno serve`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import path from "node:path";
-import { freePort } from "../scripts/lib/embedded-postgres.ts";
-import { startFunctionServer, type FunctionServer } from "../scripts/lib/function-server.ts";
-import { authEnvironment, generateLocalKeys } from "../scripts/lib/local-keys.ts";
+import { freePort } from "../scripts/local/embedded-postgres.ts";
+import { startFunctionServer, type FunctionServer } from "../scripts/local/function-server.ts";
+import { authEnvironment, generateLocalKeys } from "../scripts/local/local-keys.ts";
 import { describeAdoption } from "./support/adoption-scenario.ts";
 
 describeAdoption("adopting: text ids without default, an enum status, a uuid tenant column", {

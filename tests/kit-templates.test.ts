@@ -9,7 +9,7 @@ import { listKitMigrations, orphanTemplates } from "../scripts/kit/kit-files.ts"
 import { renderOwnFiles } from "../scripts/kit/render-own.ts";
 import { renderTemplate } from "../scripts/kit/render-template.ts";
 import { runKit } from "../scripts/kit/run-kit.ts";
-import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
+import { PROJECT_ROOT } from "../scripts/shared/project-paths.ts";
 
 const OTHER_WORDS: JobShape = {
   jobIdType: "bigint",

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
-import { listMigrations } from "../scripts/lib/migration-files.ts";
-import { SUPABASE_DIR } from "../scripts/lib/project-paths.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
+import { listMigrations } from "../scripts/shared/migration-files.ts";
+import { SUPABASE_DIR } from "../scripts/shared/project-paths.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 const USERS_QC_JOBS = `

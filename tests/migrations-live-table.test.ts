@@ -3,9 +3,9 @@
 // the same push succeeds once the table is free.
 // Needs two real sessions at once, which the embedded PGlite (one shared session) cannot give.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush, markReverted } from "../scripts/lib/supabase-cli.ts";
-import { connect, runScript } from "../scripts/lib/database.ts";
-import { listMigrations, readSql } from "../scripts/lib/migration-files.ts";
+import { dbPush, markReverted } from "../scripts/shared/supabase-cli.ts";
+import { connect, runScript } from "../scripts/shared/database.ts";
+import { listMigrations, readSql } from "../scripts/shared/migration-files.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 
 describe.skipIf(!usingServer)("the heartbeat migration on a busy qc_jobs", () => {

@@ -1,7 +1,7 @@
 // The real Supabase CLI pushes the migrations: dry run, apply, up to date, history recorded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
-import { listMigrations } from "../scripts/lib/migration-files.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
+import { listMigrations } from "../scripts/shared/migration-files.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 const migrations = listMigrations();

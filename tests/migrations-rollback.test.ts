@@ -2,11 +2,11 @@
 // is identical to before, verification passes after a push and fails after a rollback, and every
 // migration can be applied twice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush, markReverted } from "../scripts/lib/supabase-cli.ts";
-import { listMigrations, readSql, type MigrationFile } from "../scripts/lib/migration-files.ts";
-import { runScript } from "../scripts/lib/database.ts";
-import { schemaSnapshot } from "../scripts/lib/schema-snapshot.ts";
-import { verifyMigration } from "../scripts/lib/verification.ts";
+import { dbPush, markReverted } from "../scripts/shared/supabase-cli.ts";
+import { listMigrations, readSql, type MigrationFile } from "../scripts/shared/migration-files.ts";
+import { runScript } from "../scripts/shared/database.ts";
+import { schemaSnapshot } from "./support/schema-snapshot.ts";
+import { verifyMigration } from "../scripts/ops/verification.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 
 const migrations = listMigrations();

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redactUrl } from "../scripts/lib/database.ts";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
-import { listMigrations } from "../scripts/lib/migration-files.ts";
+import { redactUrl } from "../scripts/shared/database.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
+import { listMigrations } from "../scripts/shared/migration-files.ts";
 import type { BackupRecord } from "../scripts/ops/plan/backup-files.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 import { ops } from "./support/ops-runner.ts";

@@ -1,8 +1,8 @@
 // The command line itself: help on every command, exit codes, and no secret in the output.
 import { execFile } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../scripts/lib/project-paths.ts";
-import { freePort } from "../scripts/lib/embedded-postgres.ts";
+import { PROJECT_ROOT } from "../scripts/shared/project-paths.ts";
+import { freePort } from "../scripts/local/embedded-postgres.ts";
 import { OPS_COMMANDS } from "../scripts/ops/commands/index.ts";
 import { ops } from "./support/ops-runner.ts";
 

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { connect } from "../scripts/lib/database.ts";
-import { listMigrations } from "../scripts/lib/migration-files.ts";
-import { OPS_LOCK_KEY } from "../scripts/lib/transaction.ts";
+import { connect } from "../scripts/shared/database.ts";
+import { listMigrations } from "../scripts/shared/migration-files.ts";
+import { OPS_LOCK_KEY } from "../scripts/ops/transaction.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 import { ops } from "./support/ops-runner.ts";
 

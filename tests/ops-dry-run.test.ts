@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "../scripts/lib/database.ts";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
+import { connect } from "../scripts/shared/database.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 import { ops, projectCopy, targetState } from "./support/ops-runner.ts";
 

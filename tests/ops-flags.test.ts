@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "../scripts/lib/database.ts";
-import { OPS_LOCK_KEY } from "../scripts/lib/transaction.ts";
+import { connect } from "../scripts/shared/database.ts";
+import { OPS_LOCK_KEY } from "../scripts/ops/transaction.ts";
 import { usingServer, type TestDatabase } from "./support/test-database.ts";
 import { createPushedDatabase, ops } from "./support/ops-runner.ts";
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listMigrations } from "../scripts/lib/migration-files.ts";
+import { listMigrations } from "../scripts/shared/migration-files.ts";
 import { backupFileName, recordPathOf, targetIdentity, type BackupRecord } from "../scripts/ops/plan/backup-files.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 import { createPushedDatabase, ops } from "./support/ops-runner.ts";

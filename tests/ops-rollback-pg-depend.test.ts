@@ -1,7 +1,7 @@
 // rollback refuses when Postgres itself records that a later object depends on what the rollback
 // drops (pg_depend, SQLSTATE 2BP01): here a later migration's view on job_dlq.
 import { describe, expect, it } from "vitest";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
 import { createPushedDatabase, ops, projectCopy, targetState } from "./support/ops-runner.ts";
 
 describe("rollback", () => {

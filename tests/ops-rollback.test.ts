@@ -2,8 +2,8 @@
 // later push applies it again; a dependent later migration, open DLQ entries or an unapplied
 // version refuse and change nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
-import { listMigrations } from "../scripts/lib/migration-files.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
+import { listMigrations } from "../scripts/shared/migration-files.ts";
 import type { TestDatabase } from "./support/test-database.ts";
 import { createPushedDatabase, ops, targetState } from "./support/ops-runner.ts";
 

@@ -1,7 +1,7 @@
 // The platform bootstrap gives plain Postgres and PGlite Supabase's API roles and auth helpers,
 // with Supabase's semantics, idempotently, and changes nothing on a Supabase database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapPlatform } from "../scripts/lib/platform-bootstrap.ts";
+import { bootstrapPlatform } from "../scripts/shared/platform-bootstrap.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "./support/test-database.ts";
 import { asRole } from "./support/as-role.ts";
 

@@ -1,7 +1,7 @@
 // RLS as the real roles (SET ROLE plus request.jwt.claims), under both grant regimes a hosted
 // project can be in. The migrations grant explicitly, so the outcome must not depend on the regime.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 import { ADMIN_CLAIMS, SELF_PROMOTED_CLAIMS, USER_CLAIMS, asRole, errorAsRole } from "./support/as-role.ts";
 

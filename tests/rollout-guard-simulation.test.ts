@@ -1,7 +1,7 @@
-// The simulator behind the measured false-alarm rate and power (scripts/measure-rollout-guard.ts)
+// The simulator behind the measured false-alarm rate and power (bench/scripts/measure-rollout-guard.ts)
 // reproduces what theory says of one look, so its figures for repeated looks can be trusted.
 import { describe, expect, it } from "vitest";
-import { simulateSingleLook, simulateSteps, wilsonInterval } from "../scripts/lib/rollout-guard-simulation.ts";
+import { simulateSingleLook, simulateSteps, wilsonInterval } from "../bench/lib/rollout-guard-simulation.ts";
 
 describe("one look", () => {
   it("halts identical cohorts about 1 - confidence of the time (5 % at 0.95)", () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import vectors from "../functions/_shared/rollout-vectors.json" with { type: "json" };
 import { bucketOf, evaluateFlag } from "../functions/_shared/rollout.ts";
-import { dbPush } from "../scripts/lib/supabase-cli.ts";
+import { dbPush } from "../scripts/shared/supabase-cli.ts";
 import { generateSubjects } from "./support/subjects.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
 

@@ -3,7 +3,7 @@
 // canary failing 3x as often as control is halted with the flag at 0 % and an event whose numbers
 // match a computation made here; thin data waits; a pause holds; two concurrent ticks advance once.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { connect } from "../scripts/lib/database.ts";
+import { connect } from "../scripts/shared/database.ts";
 import { createMigratedDatabase } from "./support/job-fixtures.ts";
 import { clearOutcomes, simulateOutcomes } from "./support/rollout-simulation.ts";
 import type { TestDatabase } from "./support/test-database.ts";

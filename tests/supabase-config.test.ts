@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SUPABASE_DIR } from "../scripts/lib/project-paths.ts";
-import { runSupabase } from "../scripts/lib/supabase-cli.ts";
+import { SUPABASE_DIR } from "../scripts/shared/project-paths.ts";
+import { runSupabase } from "../scripts/shared/supabase-cli.ts";
 
 /** The key = value lines of one [table] in a TOML file (enough for this flat config). */
 function tomlTable(text: string, table: string): Record<string, string> {

@@ -5,7 +5,7 @@
 // resident size are read: without the GC, RSS mostly shows garbage V8 has not collected yet.
 // One process, one pass (1,000,000 lookups take minutes here): each row is a single run.
 import path from "node:path";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
 import type { BenchGroup } from "../lib/context.ts";
 import { loadFlagsFunction } from "../lib/function-presence.ts";
 import { loadOrThrow } from "../lib/load.ts";

@@ -1,9 +1,10 @@
 // The reliability features' SQL at scale (issue 4), on the 1,000,000-row qc_jobs with 10,000
 // running jobs: the watchdog's sweep, sustained heartbeat writes and their HOT share, and
 // dead-lettering then redriving 10,000 jobs, through the RPCs workers and operators call.
-import { connect, type Sql } from "../../scripts/lib/database.ts";
+import { connect, type Sql } from "../../scripts/shared/database.ts";
 import type { BenchContext } from "../lib/context.ts";
 import type { BenchDatabase } from "../lib/databases.ts";
+import { qcJobsWriteCounters, writeCounts } from "../lib/heartbeat-cost.ts";
 import { repeat } from "../lib/stats.ts";
 
 const REQUIRED_FUNCTIONS = ["heartbeat_job", "reclaim_stale_jobs", "fail_job", "dlq_redrive"];
@@ -90,15 +91,6 @@ async function measureWatchdog(context: BenchContext, database: BenchDatabase, j
   context.book.add({ id: "db.watchdog.sweep", label: `watchdog sweep requeueing ${STALE_JOBS.toLocaleString("en-US")} stale jobs (reclaim_stale_jobs)`, unit: "ms", samples: busy, baselineId: "db.watchdog.idle" });
 }
 
-async function tableCounters(sql: Sql): Promise<{ updates: number; hotUpdates: number; walBytes: bigint }> {
-  await sql`select pg_stat_clear_snapshot()`;
-  const [row] = await sql`
-    select n_tup_upd::bigint as updates, n_tup_hot_upd::bigint as hot, pg_current_wal_lsn()::text as lsn
-    from pg_stat_user_tables where relid = 'public.qc_jobs'::regclass`;
-  const [lsn] = await sql`select pg_wal_lsn_diff(${row!.lsn as string}::pg_lsn, '0/0')::text as bytes`;
-  return { updates: Number(row!.updates), hotUpdates: Number(row!.hot), walBytes: BigInt(lsn!.bytes as string) };
-}
-
 interface WriteRun {
   perSecond: number;
   hotShare: number;
@@ -109,7 +101,7 @@ interface WriteRun {
 async function sustainedWrites(context: BenchContext, database: BenchDatabase, jobs: RunningJob[], write: (sql: Sql, job: RunningJob) => Promise<boolean>): Promise<WriteRun> {
   await resetRunningJobs(database.sql, jobs, { staleCount: 0, attemptsLeft: true });
   await sleep(1_000); // let the reset's statistics reach pg_stat_user_tables first
-  const before = await tableCounters(database.sql);
+  const before = await qcJobsWriteCounters(database.sql);
   let writes = 0;
   const started = performance.now();
   await onWorkerConnections(database.url, jobs, async (sql, share) => {
@@ -119,13 +111,12 @@ async function sustainedWrites(context: BenchContext, database: BenchDatabase, j
   });
   const seconds = (performance.now() - started) / 1000;
   await sleep(1_500); // closed backends flush their statistics on exit
-  const after = await tableCounters(database.sql);
-  const updates = after.updates - before.updates;
-  if (writes === 0 || updates < writes) throw new Error(`${writes} writes but ${updates} updates counted`);
+  const counts = writeCounts(before, await qcJobsWriteCounters(database.sql));
+  if (writes === 0 || counts.updates === null || counts.updates < writes) throw new Error(`${writes} writes but ${counts.updates} updates counted`);
   return {
     perSecond: writes / seconds,
-    hotShare: ((after.hotUpdates - before.hotUpdates) / updates) * 100,
-    walBytesPerWrite: Number(after.walBytes - before.walBytes) / writes,
+    hotShare: counts.hotPercent!,
+    walBytesPerWrite: counts.walBytes / writes,
   };
 }
 

@@ -3,7 +3,7 @@
 // that the rest of the benchmark still runs on a checkout without it.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
+import { PROJECT_ROOT } from "../../scripts/shared/project-paths.ts";
 
 export const FUNCTION_ENTRY = path.join(PROJECT_ROOT, "functions", "feature-flags", "index.ts");
 

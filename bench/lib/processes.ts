@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { BIN_DIR, PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
+import { BIN_DIR, PROJECT_ROOT } from "../../scripts/shared/project-paths.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
 
 export const DENO_BIN = path.join(BIN_DIR, "deno");
 export const BENCH_DIR = path.join(PROJECT_ROOT, "bench");

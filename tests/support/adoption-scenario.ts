@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import type { Sql } from "../../scripts/lib/database.ts";
-import { dbAdvisors, dbPush } from "../../scripts/lib/supabase-cli.ts";
+import type { Sql } from "../../scripts/shared/database.ts";
+import { dbAdvisors, dbPush } from "../../scripts/shared/supabase-cli.ts";
 import { accessOf, heartbeatFlagSettled, kitAdd, projectFiles, scratchProject, type ScratchProject } from "./adoption.ts";
 import { asRole } from "./as-role.ts";
 import { ops } from "./ops-runner.ts";

@@ -4,10 +4,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Sql } from "../../scripts/lib/database.ts";
+import type { Sql } from "../../scripts/shared/database.ts";
 import { runKit } from "../../scripts/kit/run-kit.ts";
 import { versionOf } from "../../scripts/kit/migration-versions.ts";
-import { runSupabaseOrThrow } from "../../scripts/lib/supabase-cli.ts";
+import { runSupabaseOrThrow } from "../../scripts/shared/supabase-cli.ts";
 
 export interface ScratchProject {
   dir: string;

@@ -7,11 +7,11 @@ import { loadConfig } from "../../functions/feature-flags/config.ts";
 import { createFlagDatabase, type SqlClient } from "../../functions/feature-flags/flag-database.ts";
 import { FlagStore } from "../../functions/feature-flags/flag-store.ts";
 import { createHandler } from "../../functions/feature-flags/handler.ts";
-import { connect } from "../../scripts/lib/database.ts";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
-import { startFunctionServer, type FunctionServer } from "../../scripts/lib/function-server.ts";
-import { authEnvironment, generateLocalKeys, type LocalKeys } from "../../scripts/lib/local-keys.ts";
-import { dbPush } from "../../scripts/lib/supabase-cli.ts";
+import { connect } from "../../scripts/shared/database.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
+import { startFunctionServer, type FunctionServer } from "../../scripts/local/function-server.ts";
+import { authEnvironment, generateLocalKeys, type LocalKeys } from "../../scripts/local/local-keys.ts";
+import { dbPush } from "../../scripts/shared/supabase-cli.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 export async function createFlagsDatabase(): Promise<TestDatabase> {

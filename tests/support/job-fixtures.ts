@@ -1,6 +1,6 @@
 // Shared set-up for the job and DLQ tests: a migrated database, flags, jobs.
-import type { Sql } from "../../scripts/lib/database.ts";
-import { dbPush } from "../../scripts/lib/supabase-cli.ts";
+import type { Sql } from "../../scripts/shared/database.ts";
+import { dbPush } from "../../scripts/shared/supabase-cli.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 export async function createMigratedDatabase(): Promise<TestDatabase> {

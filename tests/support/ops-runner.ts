@@ -3,9 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runOps } from "../../scripts/ops/run-ops.ts";
-import { SUPABASE_DIR } from "../../scripts/lib/project-paths.ts";
-import { schemaSnapshot } from "../../scripts/lib/schema-snapshot.ts";
-import { dbPush } from "../../scripts/lib/supabase-cli.ts";
+import { SUPABASE_DIR } from "../../scripts/shared/project-paths.ts";
+import { schemaSnapshot } from "./schema-snapshot.ts";
+import { dbPush } from "../../scripts/shared/supabase-cli.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 export interface OpsRun {

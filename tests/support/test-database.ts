@@ -4,9 +4,9 @@
 // suite needs nothing but Node. With TEST_DATABASE_URL (a server URL whose user may create
 // databases): a new database on that server, dropped afterwards.
 import { randomBytes } from "node:crypto";
-import { connect, type Sql } from "../../scripts/lib/database.ts";
-import { startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres.ts";
-import { bootstrapPlatform, type GrantRegime } from "../../scripts/lib/platform-bootstrap.ts";
+import { connect, type Sql } from "../../scripts/shared/database.ts";
+import { startEmbeddedPostgres } from "../../scripts/local/embedded-postgres.ts";
+import { bootstrapPlatform, type GrantRegime } from "../../scripts/shared/platform-bootstrap.ts";
 
 export interface TestDatabase {
   /** URL for the Supabase CLI and other clients. */

@@ -3,7 +3,7 @@
 // Used by `npm start` and by the HTTP tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { BIN_DIR, PROJECT_ROOT } from "./project-paths.ts";
+import { BIN_DIR, PROJECT_ROOT } from "../shared/project-paths.ts";
 
 export const DENO_BIN = path.join(BIN_DIR, "deno");
 export const FUNCTION_ENTRY = path.join(PROJECT_ROOT, "functions", "feature-flags", "index.ts");

@@ -1,6 +1,6 @@
 // Which migrations the target has applied, as the real Supabase CLI sees it
 // (`supabase migration list --remote=<url> --output-format json`).
-import { runSupabaseOrThrow } from "./supabase-cli.ts";
+import { runSupabaseOrThrow } from "../shared/supabase-cli.ts";
 
 export interface MigrationHistory {
   /** Versions in supabase/migrations and in the target's history. */

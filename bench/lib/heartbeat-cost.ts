@@ -1,4 +1,6 @@
-// What heartbeats cost in writes, for `npm run bench` (issue 6) and the README's numbers.
+// What writes to qc_jobs cost: row updates, their HOT share and the WAL written. `npm run bench`
+// counts sustained heartbeats with qcJobsWriteCounters; measureHeartbeatCost heartbeats a set of
+// probe jobs of its own and reports the same counts.
 //
 // Creates `runningJobs` running jobs of its own (job type HEARTBEAT_PROBE_JOB_TYPE, tenant
 // HEARTBEAT_PROBE_TENANT), heartbeats each `rounds` times through the real RPC, one transaction
@@ -6,7 +8,7 @@
 // It needs JOB_HEARTBEAT on for the probe's tenant (it refuses otherwise: nothing would be
 // written), and deletes its jobs afterwards. Run it on a test database or a quiet server: WAL and
 // table statistics are server-wide and per table, so concurrent writers add to the numbers.
-import type { Sql } from "./database.ts";
+import type { Sql } from "../../scripts/shared/database.ts";
 
 export const HEARTBEAT_PROBE_JOB_TYPE = "__heartbeat_cost_probe";
 export const HEARTBEAT_PROBE_TENANT = "__heartbeat_cost_probe";
@@ -17,20 +19,54 @@ export interface HeartbeatCost {
   /** Row updates of qc_jobs counted by the statistics collector during the run (null: unavailable). */
   updates: number | null;
   hotUpdates: number | null;
-  hotShare: number | null;
+  /** HOT updates as a percentage of the updates (null: no update counted). */
+  hotPercent: number | null;
   walBytes: number;
   walBytesPerHeartbeat: number;
 }
 
-async function tableCounters(sql: Sql): Promise<{ updates: number; hot: number } | null> {
+/** Cumulative counters of qc_jobs' writes; two readings give the writes in between (writeCounts). */
+export interface WriteCounters {
+  /** null where the statistics collector has no row for qc_jobs (e.g. before its first report). */
+  updates: number | null;
+  hotUpdates: number | null;
+  walLsnBytes: bigint;
+}
+
+export async function qcJobsWriteCounters(sql: Sql): Promise<WriteCounters> {
   // Statistics reach pg_stat_* when a backend reports them; force it, then read fresh values.
   await sql`select pg_stat_force_next_flush()`.catch(() => {});
   await sql`select pg_stat_clear_snapshot()`;
   const [row] = await sql`
-    select n_tup_upd::bigint as updates, n_tup_hot_upd::bigint as hot
-    from pg_stat_user_tables where relid = 'public.qc_jobs'::regclass`;
-  if (!row || row.updates === null) return null;
-  return { updates: Number(row.updates), hot: Number(row.hot) };
+    select s.n_tup_upd::bigint as updates, s.n_tup_hot_upd::bigint as hot,
+           pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as wal
+    from (select 1) one left join pg_stat_user_tables s on s.relid = 'public.qc_jobs'::regclass`;
+  const known = row!.updates !== null;
+  return {
+    updates: known ? Number(row!.updates) : null,
+    hotUpdates: known ? Number(row!.hot) : null,
+    walLsnBytes: BigInt(row!.wal as string),
+  };
+}
+
+export interface WriteCounts {
+  updates: number | null;
+  hotUpdates: number | null;
+  hotPercent: number | null;
+  walBytes: number;
+}
+
+/** The writes between two readings of qcJobsWriteCounters. */
+export function writeCounts(before: WriteCounters, after: WriteCounters): WriteCounts {
+  const counted = before.updates !== null && after.updates !== null;
+  const updates = counted ? after.updates! - before.updates! : null;
+  const hotUpdates = counted ? after.hotUpdates! - before.hotUpdates! : null;
+  return {
+    updates,
+    hotUpdates,
+    hotPercent: updates && hotUpdates !== null ? (100 * hotUpdates) / updates : null,
+    walBytes: Number(after.walLsnBytes - before.walLsnBytes),
+  };
 }
 
 export async function measureHeartbeatCost(sql: Sql, options: { runningJobs?: number; rounds?: number } = {}): Promise<HeartbeatCost> {
@@ -45,28 +81,16 @@ export async function measureHeartbeatCost(sql: Sql, options: { runningJobs?: nu
     from generate_series(1, ${runningJobs})
     returning id, attempts`;
   try {
-    const before = await tableCounters(sql);
-    const [walStart] = await sql`select pg_current_wal_lsn()::text as lsn`;
+    const before = await qcJobsWriteCounters(sql);
     for (let round = 0; round < rounds; round++) {
       for (const job of jobs) {
         const [beat] = await sql`select recorded from public.heartbeat_job(${job.id}, ${PROBE_WORKER}, ${job.attempts}, interval '0 seconds')`;
         if (!beat!.recorded) throw new Error(`measureHeartbeatCost: heartbeat of probe job ${job.id} was not recorded`);
       }
     }
-    const [walEnd] = await sql`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${walStart!.lsn}::pg_lsn)::bigint as bytes`;
-    const after = await tableCounters(sql);
+    const counts = writeCounts(before, await qcJobsWriteCounters(sql));
     const heartbeats = runningJobs * rounds;
-    const walBytes = Number(walEnd!.bytes);
-    const updates = before && after ? after.updates - before.updates : null;
-    const hotUpdates = before && after ? after.hot - before.hot : null;
-    return {
-      heartbeats,
-      updates,
-      hotUpdates,
-      hotShare: updates && hotUpdates !== null ? hotUpdates / updates : null,
-      walBytes,
-      walBytesPerHeartbeat: walBytes / heartbeats,
-    };
+    return { heartbeats, ...counts, walBytesPerHeartbeat: counts.walBytes / heartbeats };
   } finally {
     await sql`delete from public.qc_jobs where job_type = ${HEARTBEAT_PROBE_JOB_TYPE} and locked_by = ${PROBE_WORKER}`;
   }

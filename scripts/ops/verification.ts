@@ -1,8 +1,8 @@
 // Runs a migration's verification script check by check: each "-- check: <name>" block passes by
 // running and fails by raising. Everything runs inside one transaction that is rolled back, so a
 // verification never changes the database (a check may write to prove a trigger works).
-import type { Sql, TransactionSql } from "./database.ts";
-import { readSql, type MigrationFile } from "./migration-files.ts";
+import type { Sql, TransactionSql } from "../shared/database.ts";
+import { readSql, type MigrationFile } from "../shared/migration-files.ts";
 import { inRolledBackTransaction } from "./transaction.ts";
 
 export interface VerificationCheck {

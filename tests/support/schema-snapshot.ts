@@ -1,7 +1,7 @@
 // A schema dump built from the catalog, so that it works on any server the CLI can push to
 // (pg_dump refuses a server newer than itself, and PGlite is Postgres 18). One line per object:
 // tables, columns, constraints, indexes, triggers, functions, policies, grants and comments.
-import type { Sql } from "./database.ts";
+import type { Sql } from "../../scripts/shared/database.ts";
 
 const SNAPSHOT_QUERY = `
 with rels as (

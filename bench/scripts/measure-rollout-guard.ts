@@ -2,10 +2,10 @@
 // a 2x regression, with the default guard, by simulated steps judged by the real decision rule.
 // Prints a Markdown table (docs/rollout-plans.md quotes it).
 //
-//   npx tsx scripts/measure-rollout-guard.ts [--runs 1000] [--seed 12]
+//   npx tsx bench/scripts/measure-rollout-guard.ts [--runs 1000] [--seed 12]
 import { parseArgs } from "node:util";
-import { PLAN_DEFAULTS } from "./ops/plan/rollout-plan-sql.ts";
-import { simulateSingleLook, simulateSteps, wilsonInterval, type StepScenario } from "./lib/rollout-guard-simulation.ts";
+import { PLAN_DEFAULTS } from "../../scripts/ops/plan/rollout-plan-sql.ts";
+import { simulateSingleLook, simulateSteps, wilsonInterval, type StepScenario } from "../lib/rollout-guard-simulation.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "1000" }, seed: { type: "string", default: "12" } } });
 const runs = Number(values.runs);

@@ -8,7 +8,7 @@ import {
   type FreshConnection,
   type TruthfulSql,
 } from "../../functions/_shared/truthful-transaction.ts";
-import type { Sql, TransactionSql } from "./database.ts";
+import type { Sql, TransactionSql } from "../shared/database.ts";
 
 export interface CommitSettling {
   /** A new connection to the same database, to ask what became of an unanswered COMMIT. */
