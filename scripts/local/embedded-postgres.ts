@@ -10,6 +10,8 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 export interface EmbeddedPostgres {
   url: string;
   port: number;
+  /** The whole data directory as a tarball, which `loadDataDir` starts another instance from. */
+  dumpDataDir(): Promise<Blob>;
   stop(): Promise<void>;
 }
 
@@ -25,15 +27,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** dataDir: a folder to keep the database in; in memory when omitted. */
-export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
-  const db = await PGlite.create(options.dataDir ?? "memory://");
+/**
+ * dataDir: a folder to keep the database in; in memory when omitted. loadDataDir: a tarball made
+ * by dumpDataDir to start from (a copy of that database) instead of an empty cluster.
+ */
+export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number; loadDataDir?: Blob } = {}): Promise<EmbeddedPostgres> {
+  const db = await PGlite.create(options.dataDir ?? "memory://", options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   const port = options.port ?? (await freePort());
   const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 16 });
   await server.start();
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
     port,
+    dumpDataDir: () => db.dumpDataDir("none"),
     async stop() {
       await server.stop();
       await db.close();

@@ -1,20 +1,13 @@
 // DLQ operations: retry one entry (twice: enqueued once), discard with a reason, who and when
 // recorded, the retried job's later completion or failure closes or reopens its entry.
 // Runs on PGlite and on the server.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { claimJobs, completeJob, failJob } from "../../../client/job-rpc.ts";
 import { discardDeadLetter, retryDeadLetter } from "../../../client/dlq-operations.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, resetJobs, seedJobs } from "../../support/job-fixtures.ts";
+import { resetJobs, seedJobs } from "../../support/job-fixtures.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 beforeEach(() => resetJobs(db.sql, ["DLQ_ENABLED"]));
 
 /** A job dead-lettered the way workers do it: claimed, then failed for good. */

@@ -2,11 +2,12 @@
 // the filter (job type and time range) puts its job back once, nothing outside the filter moves,
 // a second redrive does nothing. On the server two redrivers run at once on separate connections
 // (SKIP LOCKED splits the entries between them); on PGlite one runs.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../../scripts/shared/database.ts";
 import { redriveDeadLetters, type RedriveFilter, type RedriveProgress } from "../../../client/dlq-operations.ts";
-import { usingServer, type TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, setFlag } from "../../support/job-fixtures.ts";
+import { usingServer } from "../../support/test-database.ts";
+import { setSettledFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const IN_FILTER = 10_000;
 const filter: RedriveFilter = {
@@ -14,11 +15,10 @@ const filter: RedriveFilter = {
   failedFrom: new Date("2026-11-01T00:00:00Z"),
   failedTo: new Date("2026-11-08T00:00:00Z"),
 };
-let db: TestDatabase;
+const db = usePushedDatabase();
 
 beforeAll(async () => {
-  db = await createMigratedDatabase();
-  await setFlag(db.sql, "DLQ_ENABLED", true, 100);
+  await setSettledFlag(db.sql, "DLQ_ENABLED", true, 100);
   // 10,000 email jobs that failed inside the week, 500 email jobs after it, 500 billing jobs inside it.
   await db.sql`
     insert into public.qc_jobs (job_type, status, tenant_id, payload, attempts, max_attempts, locked_by, started_at)
@@ -36,9 +36,6 @@ beforeAll(async () => {
                         else timestamptz '2026-11-01T00:00:00Z' + ((payload ->> 'n')::int % 10000) * interval '1 minute' end as failed_at
             from public.job_dlq) as times
      where id = entry_id`;
-});
-afterAll(async () => {
-  await db?.drop();
 });
 
 describe("dlq_redrive", () => {

@@ -8,23 +8,22 @@ import { ERROR_STATUS } from "../../../functions/feature-flags/errors.ts";
 import { bucketOf } from "../../../functions/_shared/rollout.ts";
 import { signUserJwt } from "../../../scripts/local/local-keys.ts";
 import { badRequests } from "../../support/bad-requests.ts";
-import { createFlagsDatabase, generateLocalKeys, inProcessFunction, setFlag } from "../../support/feature-flags-fixture.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
+import { generateLocalKeys, inProcessFunction } from "../../support/feature-flags-fixture.ts";
+import { setFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const keys = generateLocalKeys();
 const BASE = "http://127.0.0.1:54321/feature-flags";
-let db: TestDatabase;
+const db = usePushedDatabase();
 let fn: ReturnType<typeof inProcessFunction>;
 
 beforeAll(async () => {
-  db = await createFlagsDatabase();
-  await setFlag(db, "DLQ_ENABLED", true, 50);
+  await setFlag(db.sql, "DLQ_ENABLED", true, 50);
   // TTL 0: every request reads the table, so each test sees what it just wrote.
   fn = inProcessFunction(db.url, keys, { FEATURE_FLAGS_CACHE_TTL_MS: "0" });
 });
 afterAll(async () => {
   await fn?.close();
-  await db?.drop();
 });
 
 const publishable = { apikey: keys.publishableKey };
@@ -219,11 +218,11 @@ describe("OFREP", () => {
     expect((await ofrep("", { context: { targetingKey: "tenant-1" } }, { "If-None-Match": `W/${etag}, "other"` })).status).toBe(304);
     // Another subject gets other answers, so another ETag.
     expect((await ofrep("", { context: { targetingKey: "tenant-2" } }, { "If-None-Match": etag })).status).toBe(200);
-    await setFlag(db, "DLQ_ENABLED", false, 50);
+    await setFlag(db.sql, "DLQ_ENABLED", false, 50);
     const changed = await ofrep("", { context: { targetingKey: "tenant-1" } }, { "If-None-Match": etag });
     expect(changed.status).toBe(200);
     expect(changed.headers.get("etag")).not.toBe(etag);
-    await setFlag(db, "DLQ_ENABLED", true, 50);
+    await setFlag(db.sql, "DLQ_ENABLED", true, 50);
   });
 });
 

@@ -14,24 +14,24 @@ import { bucketOf } from "../../../functions/_shared/rollout.ts";
 import { DENO_BIN, FUNCTION_ENTRY, GATEWAY_ENTRY, type FunctionServer } from "../../../scripts/local/function-server.ts";
 import { signUserJwt } from "../../../scripts/local/local-keys.ts";
 import { badRequests } from "../../support/bad-requests.ts";
-import { createFlagsDatabase, denoFunction, generateLocalKeys, setFlag } from "../../support/feature-flags-fixture.ts";
+import { denoFunction, generateLocalKeys } from "../../support/feature-flags-fixture.ts";
 import { startTcpProxy, type TcpProxy } from "../../support/tcp-proxy.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
+import { setFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const TTL_MS = 300;
 const STALE_LIMIT_MS = 2_000;
 const keys = generateLocalKeys();
 const publishable = { apikey: keys.publishableKey };
 const secret = { apikey: keys.secretKey };
-let db: TestDatabase;
+const db = usePushedDatabase();
 let proxy: TcpProxy;
 let server: FunctionServer;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  db = await createFlagsDatabase();
-  await setFlag(db, "DLQ_ENABLED", true, 5);
+  await setFlag(db.sql, "DLQ_ENABLED", true, 5);
   proxy = await startTcpProxy(db.url);
   server = await denoFunction(proxy.url, keys, {
     FEATURE_FLAGS_CACHE_TTL_MS: String(TTL_MS),
@@ -43,7 +43,6 @@ afterAll(async () => {
   await OpenFeature.close();
   await server?.stop();
   await proxy?.close();
-  await db?.drop();
 });
 
 async function get(path: string, headers: Record<string, string> = publishable) {
@@ -140,7 +139,7 @@ describe("over HTTP", () => {
   it("a dashboard UPDATE of the table is served once the TTL and the read it starts have passed", async () => {
     const subject = "tenant-dashboard";
     expect((await get(`/JOB_HEARTBEAT?subject=${subject}`)).json).toMatchObject({ value: false, reason: "DISABLED" });
-    await setFlag(db, "JOB_HEARTBEAT", true, 100);
+    await setFlag(db.sql, "JOB_HEARTBEAT", true, 100);
     await sleep(TTL_MS + 100);
     // The first request after the TTL starts the read; a lookup waits for it at most 50 ms and is
     // otherwise served the flags it had (stale-while-revalidate), so allow a few reads' time.
@@ -150,7 +149,7 @@ describe("over HTTP", () => {
       answer = (await get(`/JOB_HEARTBEAT?subject=${subject}`)).json;
     }
     expect(answer).toMatchObject({ value: true, reason: "STATIC" });
-    await setFlag(db, "JOB_HEARTBEAT", false, 0);
+    await setFlag(db.sql, "JOB_HEARTBEAT", false, 0);
   });
 
   it("250 generated bad requests never answer 500", async () => {
@@ -169,7 +168,7 @@ describe("over HTTP", () => {
 describe("overrides in the function's environment", () => {
   let overridden: FunctionServer;
   beforeAll(async () => {
-    await setFlag(db, "DLQ_ENABLED", true, 100);
+    await setFlag(db.sql, "DLQ_ENABLED", true, 100);
     overridden = await denoFunction(db.url, keys, {
       FEATURE_FLAGS_CACHE_TTL_MS: "60000",
       FEATURE_FLAG_DLQ_ENABLED: "false",
@@ -180,7 +179,7 @@ describe("overrides in the function's environment", () => {
   });
   afterAll(async () => {
     await overridden?.stop();
-    await setFlag(db, "DLQ_ENABLED", true, 5);
+    await setFlag(db.sql, "DLQ_ENABLED", true, 5);
   });
 
   it("false is the kill switch over a 100 % flag; a percentage and true apply; a typo is reported", async () => {

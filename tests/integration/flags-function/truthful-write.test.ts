@@ -8,32 +8,32 @@
 // The last two need a second session to ask the server, so they run on a server only (PGlite is
 // one session shared by every connection).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createFlagsDatabase, generateLocalKeys, inProcessFunction, setFlag } from "../../support/feature-flags-fixture.ts";
+import { generateLocalKeys, inProcessFunction } from "../../support/feature-flags-fixture.ts";
 import { startTcpProxy, type TcpProxy } from "../../support/tcp-proxy.ts";
-import { usingServer, type TestDatabase } from "../../support/test-database.ts";
+import { usingServer } from "../../support/test-database.ts";
+import { setFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const keys = generateLocalKeys();
 const BASE = "http://127.0.0.1:54321/feature-flags";
 const TIMEOUT_MS = 300; // the PATCH gives up after 4 x this
-let db: TestDatabase;
+const db = usePushedDatabase();
 let proxy: TcpProxy;
 let fn: ReturnType<typeof inProcessFunction>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  db = await createFlagsDatabase();
   proxy = await startTcpProxy(db.url);
   fn = inProcessFunction(proxy.url, keys, { FEATURE_FLAGS_CACHE_TTL_MS: "0", FEATURE_FLAGS_DB_TIMEOUT_MS: String(TIMEOUT_MS) });
 });
 beforeEach(async () => {
-  await setFlag(db, "DLQ_ENABLED", true, 100);
+  await setFlag(db.sql, "DLQ_ENABLED", true, 100);
 });
 afterEach(() => proxy.resume());
 afterAll(async () => {
   await fn?.close();
   await proxy?.close();
-  await db?.drop();
 });
 
 async function patch(body: unknown) {

@@ -8,12 +8,14 @@
 // Server only: PGlite is one Postgres session shared by every connection, so it has no
 // concurrency to test (transactions and row locks of "different" workers would be one session's).
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connect, type Sql } from "../../../scripts/shared/database.ts";
 import { reclaimStaleJobs } from "../../../client/job-rpc.ts";
 import { createJobWorker, NonRetryableJobError } from "../../../client/job-worker.ts";
-import { usingServer, type TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, seedJobs, setFlag, type SeededJob } from "../../support/job-fixtures.ts";
+import { usingServer } from "../../support/test-database.ts";
+import { seedJobs, type SeededJob } from "../../support/job-fixtures.ts";
+import { setSettledFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const JOBS = 300;
 const NORMAL_WORKERS = 12;
@@ -37,20 +39,12 @@ function randomSource(seed: number) {
   };
 }
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  if (!usingServer) return;
-  db = await createMigratedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase({ enabled: usingServer });
 
 describe.skipIf(!usingServer)("workers, watchdogs and killed workers at once (server only: PGlite has one session)", () => {
   it("every job ends in exactly one place, whole, and no reclaimed worker completes untold", async () => {
-    await setFlag(db.sql, "JOB_HEARTBEAT", true, 100);
-    await setFlag(db.sql, "DLQ_ENABLED", true, 100);
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", true, 100);
+    await setSettledFlag(db.sql, "DLQ_ENABLED", true, 100);
     const seeded = await seedJobs(db.sql, JOBS, { maxAttempts: 3 });
     const random = randomSource(20261125);
 

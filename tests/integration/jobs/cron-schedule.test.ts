@@ -13,19 +13,13 @@ import { dbPush } from "../../../scripts/shared/supabase-cli.ts";
 import { findMigration } from "../../../scripts/shared/migration-files.ts";
 import { verifyMigration } from "../../../scripts/ops/verification.ts";
 import { bootstrapPlatform } from "../../../scripts/shared/platform-bootstrap.ts";
-import { usingServer, withDatabase, type TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase } from "../../support/job-fixtures.ts";
+import { usingServer, withDatabase } from "../../support/test-database.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const scheduleMigration = findMigration("20261125100800");
 
 describe("without pg_cron in the database", () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createMigratedDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const db = usePushedDatabase();
 
   it("the migrations apply, nothing is scheduled, and the function says why", async () => {
     const [applied] = await db.sql`select count(*)::int as n from supabase_migrations.schema_migrations where version = ${scheduleMigration.version}`;

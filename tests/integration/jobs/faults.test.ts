@@ -7,16 +7,18 @@
 // Server only: PGlite is one session, with no backends to terminate and no second process.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../../scripts/shared/project-paths.ts";
-import { createMigratedDatabase, seedJobs, setFlag } from "../../support/job-fixtures.ts";
-import { usingServer, type TestDatabase } from "../../support/test-database.ts";
+import { seedJobs } from "../../support/job-fixtures.ts";
+import { usingServer } from "../../support/test-database.ts";
+import { setSettledFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const JOBS = 120;
 const WORKERS = 4;
 const DEADLINE_MS = 60_000;
 const FAULT_EVERY = 10;
-let db: TestDatabase;
+const db = usePushedDatabase({ enabled: usingServer });
 /** Workers that have installed their SIGTERM handler (a process still starting dies of SIGTERM). */
 const ready = new WeakSet<ChildProcess>();
 const stderrOf = new WeakMap<ChildProcess, () => string>();
@@ -27,12 +29,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   if (!usingServer) return;
-  db = await createMigratedDatabase();
   await db.sql`create table fault_side_effects (job_id uuid not null, worker_id text not null, at timestamptz not null default now())`;
   await db.sql`insert into public.job_type_settings (job_type, max_run_time) values ('fault', '2 seconds')`;
-});
-afterAll(async () => {
-  await db?.drop();
 });
 
 function startWorker(n: number): ChildProcess {
@@ -59,8 +57,8 @@ describe.skipIf(!usingServer).each(phases)("$name", (phase) => {
   it("workers SIGKILLed, every connection terminated: 0 lost, 0 stuck, 0 duplicated effects", async () => {
     await db.sql`delete from public.qc_jobs`;
     await db.sql`delete from fault_side_effects`;
-    await setFlag(db.sql, "DLQ_ENABLED", true, phase.dlq);
-    await setFlag(db.sql, "JOB_HEARTBEAT", phase.heartbeat > 0, phase.heartbeat);
+    await setSettledFlag(db.sql, "DLQ_ENABLED", true, phase.dlq);
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", phase.heartbeat > 0, phase.heartbeat);
     await seedJobs(db.sql, JOBS, { jobType: "fault", maxAttempts: 100 });
 
     let spawned = 0;

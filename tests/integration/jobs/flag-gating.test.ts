@@ -1,12 +1,13 @@
 // Flag gating on both sides: the database (RPCs, watchdog) and app code (the rollout core with
 // jobSubject) agree on which jobs get heartbeats, rescue and dead-lettering, with each flag off,
 // on, and at 5 %. Half the jobs have a tenant (bucketed by tenant), half not (bucketed by id).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { evaluateFlag } from "../../../functions/_shared/rollout.ts";
 import { jobSubject } from "../../../client/job-subject.ts";
 import { claimJobs, failJob, heartbeatJob, reclaimStaleJobs, type ClaimedJob } from "../../../client/job-rpc.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, seedJobs, setFlag } from "../../support/job-fixtures.ts";
+import { seedJobs } from "../../support/job-fixtures.ts";
+import { setSettledFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const JOBS = 400;
 const settings = [
@@ -15,14 +16,7 @@ const settings = [
   { name: "at 5 %", enabled: true, percentage: 5 },
 ] as const;
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 
 async function claimFreshJobs(maxAttempts: number): Promise<ClaimedJob[]> {
   await db.sql`delete from public.qc_jobs`;
@@ -62,7 +56,7 @@ describe("the job subject", () => {
 describe.each(settings)("JOB_HEARTBEAT $name", (setting) => {
   it("heartbeats are recorded exactly for the jobs app code sees the flag on for", async () => {
     const jobs = await claimFreshJobs(3);
-    await setFlag(db.sql, "JOB_HEARTBEAT", setting.enabled, setting.percentage);
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", setting.enabled, setting.percentage);
     let on = 0;
     for (const job of jobs) {
       const expected = appSideOn("JOB_HEARTBEAT", setting, job);
@@ -79,7 +73,7 @@ describe.each(settings)("JOB_HEARTBEAT $name", (setting) => {
     const jobs = await claimFreshJobs(3);
     // Quiet for longer than the heartbeat threshold, within the default lease (1 hour).
     await db.sql`update public.qc_jobs set started_at = now() - interval '30 minutes'`;
-    await setFlag(db.sql, "JOB_HEARTBEAT", setting.enabled, setting.percentage);
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", setting.enabled, setting.percentage);
     const reclaimed = new Set((await reclaimStaleJobs(db.sql, { batchSize: 1000 })).map((r) => r.job_id));
     const expected = new Set(jobs.filter((job) => appSideOn("JOB_HEARTBEAT", setting, job)).map((j) => j.id));
     expect(reclaimed).toEqual(expected);
@@ -90,7 +84,7 @@ describe.each(settings)("JOB_HEARTBEAT $name", (setting) => {
 describe.each(settings)("DLQ_ENABLED $name", (setting) => {
   it("jobs failing for good are dead-lettered exactly where app code sees the flag on, else marked failed", async () => {
     const jobs = await claimFreshJobs(1);
-    await setFlag(db.sql, "DLQ_ENABLED", setting.enabled, setting.percentage);
+    await setSettledFlag(db.sql, "DLQ_ENABLED", setting.enabled, setting.percentage);
     let on = 0;
     for (const job of jobs) {
       const expected = appSideOn("DLQ_ENABLED", setting, job);

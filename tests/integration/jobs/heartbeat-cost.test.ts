@@ -1,20 +1,18 @@
 // Heartbeat write cost: redundant heartbeats write nothing (the server-side throttle), each
 // recorded heartbeat is one row update, and measureHeartbeatCost (for `npm run bench`) reports
 // what they cost. Speed is not asserted here (that belongs to the bench).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { claimJobs, heartbeatJob } from "../../../client/job-rpc.ts";
 import { measureHeartbeatCost } from "../../../bench/lib/heartbeat-cost.ts";
-import { usingServer, type TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, seedJobs, setFlag } from "../../support/job-fixtures.ts";
+import { usingServer } from "../../support/test-database.ts";
+import { seedJobs } from "../../support/job-fixtures.ts";
+import { setSettledFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
+const db = usePushedDatabase();
 
 beforeAll(async () => {
-  db = await createMigratedDatabase();
-  await setFlag(db.sql, "JOB_HEARTBEAT", true, 100);
-});
-afterAll(async () => {
-  await db?.drop();
+  await setSettledFlag(db.sql, "JOB_HEARTBEAT", true, 100);
 });
 
 describe("heartbeat write cost", () => {
@@ -45,11 +43,11 @@ describe("heartbeat write cost", () => {
   });
 
   it("refuses to measure when JOB_HEARTBEAT is off for the probe (nothing would be written)", async () => {
-    await setFlag(db.sql, "JOB_HEARTBEAT", false, 100);
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", false, 100);
     try {
       await expect(measureHeartbeatCost(db.sql, { runningJobs: 1, rounds: 1 })).rejects.toThrow(/JOB_HEARTBEAT is off/);
     } finally {
-      await setFlag(db.sql, "JOB_HEARTBEAT", true, 100);
+      await setSettledFlag(db.sql, "JOB_HEARTBEAT", true, 100);
     }
   });
 });

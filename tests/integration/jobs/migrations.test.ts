@@ -1,23 +1,15 @@
 // The feature migrations (20261125100600..100910): pushed by the real CLI, their verification
 // scripts pass, each check fails when what it checks is broken, and rollbacks undo them.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { listMigrations } from "../../../scripts/shared/migration-files.ts";
 import { runScript } from "../../../scripts/shared/database.ts";
 import { verifyMigration } from "../../../scripts/ops/verification.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase } from "../../support/job-fixtures.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const featureMigrations = listMigrations().filter((m) => m.version >= "20261125100600" && m.version < "20261125101000");
 const heartbeatMigration = listMigrations().find((m) => m.name === "add_heartbeat_column")!;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 
 describe("feature migrations", () => {
   it("are the expected files, each with a rollback and a verification", () => {

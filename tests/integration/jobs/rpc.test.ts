@@ -1,18 +1,12 @@
 // Worker RPCs one call at a time: claim, heartbeat (and why it wrote nothing), complete and fail,
 // with the flags on and off. Runs on PGlite and on the server.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { claimJobs, completeJob, failJob, heartbeatJob, reclaimStaleJobs } from "../../../client/job-rpc.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, resetJobs, seedJobs, setFlag } from "../../support/job-fixtures.ts";
+import { resetJobs, seedJobs } from "../../support/job-fixtures.ts";
+import { setSettledFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 beforeEach(() => resetJobs(db.sql, ["JOB_HEARTBEAT", "DLQ_ENABLED"]));
 
 async function jobRow(id: string) {
@@ -57,7 +51,7 @@ describe("heartbeat_job", () => {
   });
 
   it("writes nothing where JOB_HEARTBEAT is off, but still tells the owner it owns the job", async () => {
-    await setFlag(db.sql, "JOB_HEARTBEAT", false, 100);
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", false, 100);
     await seedJobs(db.sql, 1);
     const [job] = await claimJobs(db.sql, "w1");
     expect(await heartbeatJob(db.sql, "w1", job!, 0)).toEqual({ owned: true, recorded: false, reason: "flag_off" });
@@ -125,7 +119,7 @@ describe("complete_job and fail_job", () => {
   });
 
   it("DLQ off: failing for good marks the job failed, as before; nothing in job_dlq", async () => {
-    await setFlag(db.sql, "DLQ_ENABLED", false, 100);
+    await setSettledFlag(db.sql, "DLQ_ENABLED", false, 100);
     await seedJobs(db.sql, 1, { maxAttempts: 1 });
     const [job] = await claimJobs(db.sql, "w1");
     expect(await failJob(db.sql, "w1", job!, "boom")).toBe("failed");
@@ -190,14 +184,14 @@ describe("reclaim_stale_jobs (watchdog)", () => {
   });
 
   it("where JOB_HEARTBEAT is off, leaves jobs alone within their lease (their workers do not heartbeat)", async () => {
-    await setFlag(db.sql, "JOB_HEARTBEAT", false, 100);
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", false, 100);
     const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "59 minutes" });
     expect(await reclaimStaleJobs(db.sql)).toEqual([]);
     expect((await jobRow(quiet))!.status).toBe("running");
   });
 
   it("rescues a job past its lease whatever JOB_HEARTBEAT says: default 1 hour, per job type from job_type_settings", async () => {
-    await setFlag(db.sql, "JOB_HEARTBEAT", false, 0);
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", false, 0);
     const pastDefault = await runningJob({ heartbeatAgo: null, startedAgo: "61 minutes" });
     const [short] = await db.sql`
       insert into public.qc_jobs (job_type, status, locked_by, started_at, attempts, max_attempts)
@@ -225,7 +219,7 @@ describe("reclaim_stale_jobs (watchdog)", () => {
 
   it("waits one threshold after JOB_HEARTBEAT changed, so newly covered jobs can heartbeat first", async () => {
     const quiet = await runningJob({ heartbeatAgo: null, startedAgo: "30 minutes" });
-    await setFlag(db.sql, "JOB_HEARTBEAT", true, 100, "1 minute");
+    await setSettledFlag(db.sql, "JOB_HEARTBEAT", true, 100, "1 minute");
     expect(await reclaimStaleJobs(db.sql)).toEqual([]);
     expect(await reclaimStaleJobs(db.sql, { staleAfterMs: 30_000 })).toEqual([expect.objectContaining({ job_id: quiet })]);
   });

@@ -7,19 +7,19 @@
 // 2. On the server: the plan the function really runs, captured by auto_explain (a loadable
 //    module PGlite does not have) and sent to the client as a notice.
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { reclaimStaleJobs } from "../../../client/job-rpc.ts";
-import { usingServer, type TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, setFlag } from "../../support/job-fixtures.ts";
+import { usingServer } from "../../support/test-database.ts";
+import { setSettledFlag } from "../../support/flags.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 const TOTAL = 200_000;
 const RUNNING = 1_000;
 const STALE = 50;
-let db: TestDatabase;
+const db = usePushedDatabase();
 
 beforeAll(async () => {
-  db = await createMigratedDatabase();
-  await setFlag(db.sql, "JOB_HEARTBEAT", true, 100);
+  await setSettledFlag(db.sql, "JOB_HEARTBEAT", true, 100);
   await db.sql`
     insert into public.qc_jobs (job_type, status, tenant_id, attempts, locked_by, started_at, finished_at, last_heartbeat_at, created_at)
     select 'bulk',
@@ -31,9 +31,6 @@ beforeAll(async () => {
            now() - interval '2 hours'
     from generate_series(1, ${TOTAL}) as n`;
   await db.sql`analyze public.qc_jobs`;
-});
-afterAll(async () => {
-  await db?.drop();
 });
 
 /** The watchdog's candidate query, cut from the installed function, with its variables bound. */

@@ -4,20 +4,13 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createJobWorker, JobLostError, NonRetryableJobError } from "../../../client/job-worker.ts";
 import { BIN_DIR, PROJECT_ROOT } from "../../../scripts/shared/project-paths.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, resetJobs, seedJobs } from "../../support/job-fixtures.ts";
+import { resetJobs, seedJobs } from "../../support/job-fixtures.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 beforeEach(() => resetJobs(db.sql, ["JOB_HEARTBEAT", "DLQ_ENABLED"]));
 
 describe("createJobWorker", () => {

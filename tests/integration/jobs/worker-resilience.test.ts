@@ -3,22 +3,18 @@
 // a transient error from the database is retried and run() does not throw, a completion whose
 // effect commits with it happens once. Runs on PGlite and on the server.
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Sql } from "postgres";
 import { createJobWorker } from "../../../client/job-worker.ts";
 import { reclaimStaleJobs } from "../../../client/job-rpc.ts";
 import { backoffDelayMs, isTransientError } from "../../../client/transient-errors.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
-import { createMigratedDatabase, resetJobs, seedJobs } from "../../support/job-fixtures.ts";
+import { resetJobs, seedJobs } from "../../support/job-fixtures.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
+const db = usePushedDatabase();
 
 beforeAll(async () => {
-  db = await createMigratedDatabase();
   await db.sql`create table if not exists resilience_effects (job_id uuid not null)`;
-});
-afterAll(async () => {
-  await db?.drop();
 });
 beforeEach(async () => {
   await resetJobs(db.sql, ["JOB_HEARTBEAT", "DLQ_ENABLED"]);

@@ -1,10 +1,9 @@
 // Adoption by a project whose qc_jobs has a `bigint generated always as identity` id, a status
 // CHECK with its own words (queued, working, done, dead: no cancelled state) and none of the
 // kit's tenant, attempt or lock columns; and tables kit add must refuse, before writing anything.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { describeAdoption } from "../../support/adoption-scenario.ts";
-import { kitAdd, projectFiles, scratchProject, type ScratchProject } from "../../support/adoption.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.ts";
+import { kitAdd, projectFiles, useUserProject } from "../../support/adoption.ts";
 
 const JOB_STATUS = "--job-status=pending=queued,running=working,completed=done,failed=dead";
 
@@ -36,25 +35,15 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
 });
 
 describe("kit add refuses a qc_jobs it cannot work with, before writing any file", () => {
-  let db: TestDatabase;
-  let project: ScratchProject;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    project = await scratchProject("create table public.qc_jobs (job_key uuid primary key, status text not null);");
-  });
-  afterAll(async () => {
-    await db?.drop();
-    project?.remove();
-  });
+  const user = useUserProject("create table public.qc_jobs (job_key uuid primary key, status text not null);", { push: false });
 
   async function refusal(table: string, flags: string[] = []): Promise<string> {
-    await db.sql.unsafe(`drop table if exists public.qc_jobs; drop type if exists job_state; ${table}`);
-    const before = projectFiles(project.dir);
-    const result = await kitAdd(["--project", project.dir, "--db-url", db.url, ...flags, "--yes"]);
+    await user.db.sql.unsafe(`drop table if exists public.qc_jobs; drop type if exists job_state; ${table}`);
+    const before = projectFiles(user.project.dir);
+    const result = await kitAdd(["--project", user.project.dir, "--db-url", user.db.url, ...flags, "--yes"]);
     expect(result.code, result.output).toBe(1);
     expect(result.output).toContain("Nothing was written.");
-    expect(projectFiles(project.dir)).toEqual(before);
+    expect(projectFiles(user.project.dir)).toEqual(before);
     return result.output;
   }
 

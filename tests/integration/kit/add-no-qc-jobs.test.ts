@@ -1,34 +1,21 @@
 // A project with a migration history but no qc_jobs: before kit add, `ops verify --project` has no
 // check to run and says so (exit 1); kit add (no database needed) writes the kit's baseline, which
 // creates qc_jobs after the project's own migrations. And how ops commands pick the project folder.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../../scripts/shared/project-paths.ts";
 import { dbPush } from "../../../scripts/shared/supabase-cli.ts";
 import { resolveProjectDir } from "../../../scripts/ops/run-ops.ts";
-import { kitAdd, projectFiles, scratchProject, type ScratchProject } from "../../support/adoption.ts";
+import { kitAdd, projectFiles, scratchProject, useUserProject } from "../../support/adoption.ts";
 import { ops } from "../../support/ops-runner.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.ts";
 
 describe("adopting into a project without qc_jobs", () => {
-  let db: TestDatabase;
-  let project: ScratchProject;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    project = await scratchProject("create table public.profiles (id uuid primary key, name text);\nalter table public.profiles enable row level security;\n");
-    const first = await dbPush(db.url, { cwd: project.dir });
-    expect(first.exitCode, first.output).toBe(0);
-  });
-  afterAll(async () => {
-    await db?.drop();
-    project?.remove();
-  });
+  const user = useUserProject("create table public.profiles (id uuid primary key, name text);\nalter table public.profiles enable row level security;\n");
 
   it("ops verify --project fails when it ran no check, saying why", async () => {
-    const run = await ops(db.url, ["verify", "--project", project.dir]);
+    const run = await ops(user.db.url, ["verify", "--project", user.project.dir]);
     expect(run.output).toContain("0 check(s) passed, 0 failed.");
     expect(run.output).toContain("no check ran: none of the 1 applied migration(s)");
     expect(run.output).toContain("has a verification script in ../verify (wrong --project?)");
@@ -36,18 +23,18 @@ describe("adopting into a project without qc_jobs", () => {
   });
 
   it("kit add writes the kit's baseline after the project's migrations, and the push creates qc_jobs", async () => {
-    const added = await kitAdd(["--project", project.dir, "--yes"]);
+    const added = await kitAdd(["--project", user.project.dir, "--yes"]);
     expect(added.code, added.output).toBe(0);
     expect(added.output).toContain("qc_jobs: none and none in supabase/migrations: the kit's baseline creates it");
-    const files = Object.keys(projectFiles(project.dir)).filter((f) => f.startsWith("supabase/migrations/")).sort();
-    expect(files[0]).toBe(`supabase/migrations/${project.usersMigration}`);
+    const files = Object.keys(projectFiles(user.project.dir)).filter((f) => f.startsWith("supabase/migrations/")).sort();
+    expect(files[0]).toBe(`supabase/migrations/${user.project.usersMigration}`);
     expect(files[1]).toMatch(/^supabase\/migrations\/\d{14}_create_qc_jobs_baseline\.sql$/);
-    expect(files[1]!.slice(20, 34) > project.usersMigration.slice(0, 14)).toBe(true);
-    const push = await dbPush(db.url, { cwd: project.dir });
+    expect(files[1]!.slice(20, 34) > user.project.usersMigration.slice(0, 14)).toBe(true);
+    const push = await dbPush(user.db.url, { cwd: user.project.dir });
     expect(push.exitCode, push.output).toBe(0);
-    const [comment] = await db.sql`select obj_description('public.qc_jobs'::regclass, 'pg_class') as text`;
+    const [comment] = await user.db.sql`select obj_description('public.qc_jobs'::regclass, 'pg_class') as text`;
     expect(comment!.text).toMatch(/^Background jobs\. Baseline created by the reliability kit/);
-    const verified = await ops(db.url, ["verify", "--project", project.dir]);
+    const verified = await ops(user.db.url, ["verify", "--project", user.project.dir]);
     expect(verified.code, verified.output).toBe(0);
   });
 

@@ -1,8 +1,8 @@
 // Supabase's own linter (splinter, via `supabase db advisors`) finds nothing at WARN or ERROR on
 // the pushed schema; a table without RLS is caught, so the check can fail.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbAdvisors, dbPush } from "../../../scripts/shared/supabase-cli.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.ts";
+import { describe, expect, it } from "vitest";
+import { dbAdvisors } from "../../../scripts/shared/supabase-cli.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 interface Lint {
   name: string;
@@ -10,16 +10,7 @@ interface Lint {
   detail: string;
 }
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase({ regime: "legacy" });
-  const pushed = await dbPush(db.url);
-  expect(pushed.exitCode, pushed.output).toBe(0);
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase({ regime: "legacy" });
 
 async function lints(): Promise<{ exitCode: number; lints: Lint[]; output: string }> {
   const result = await dbAdvisors(db.url, "warn");

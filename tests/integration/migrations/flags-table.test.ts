@@ -1,20 +1,10 @@
 // The flags table as the dashboard's table editor sees it: bad values are refused with a message
 // that says what is wrong, and every change writes one audit row naming who made it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush } from "../../../scripts/shared/supabase-cli.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.ts";
+import { describe, expect, it } from "vitest";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 import { asRole } from "../../support/as-role.ts";
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  const pushed = await dbPush(db.url);
-  expect(pushed.exitCode, pushed.output).toBe(0);
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 
 async function refusal(statement: Promise<unknown>): Promise<string> {
   try {

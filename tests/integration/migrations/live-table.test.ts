@@ -2,30 +2,25 @@
 // every writer behind itself): lock_timeout makes the push stop, with the history unchanged, and
 // the same push succeeds once the table is free.
 // Needs two real sessions at once, which the embedded PGlite (one shared session) cannot give.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { dbPush, markReverted } from "../../../scripts/shared/supabase-cli.ts";
 import { connect, runScript } from "../../../scripts/shared/database.ts";
 import { listMigrations, readSql } from "../../../scripts/shared/migration-files.ts";
-import { createTestDatabase, usingServer, type TestDatabase } from "../../support/test-database.ts";
+import { usingServer } from "../../support/test-database.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
 describe.skipIf(!usingServer)("the heartbeat migration on a busy qc_jobs", () => {
   const migrations = listMigrations();
   const heartbeat = migrations.find((m) => m.name === "add_heartbeat_column")!;
   const fromHeartbeat = migrations.filter((m) => m.version >= heartbeat.version);
-  let db: TestDatabase;
+  const db = usePushedDatabase();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const pushed = await dbPush(db.url);
-    expect(pushed.exitCode, pushed.output).toBe(0);
     for (const migration of [...fromHeartbeat].reverse()) {
       await runScript(db.sql, readSql(migration.rollbackPath));
       await markReverted(db.url, migration.version);
     }
     await db.sql`insert into public.qc_jobs (job_type, payload) select 'email', jsonb_build_object('n', n) from generate_series(1, 1000) n`;
-  });
-  afterAll(async () => {
-    await db?.drop();
   });
 
   it("stops on lock_timeout while a long transaction holds qc_jobs, leaving the history unchanged", async () => {

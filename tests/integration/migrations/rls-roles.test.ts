@@ -1,24 +1,17 @@
 // RLS as the real roles (SET ROLE plus request.jwt.claims), under both grant regimes a hosted
 // project can be in. The migrations grant explicitly, so the outcome must not depend on the regime.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbPush } from "../../../scripts/shared/supabase-cli.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 import { ADMIN_CLAIMS, SELF_PROMOTED_CLAIMS, USER_CLAIMS, asRole, errorAsRole } from "../../support/as-role.ts";
 
 const INSUFFICIENT_PRIVILEGE = "42501";
 
 describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (regime) => {
-  let db: TestDatabase;
+  const db = usePushedDatabase({ regime });
 
   beforeAll(async () => {
-    db = await createTestDatabase({ regime });
-    const pushed = await dbPush(db.url);
-    expect(pushed.exitCode, pushed.output).toBe(0);
     await db.sql`insert into public.job_dlq (job_id, job_type, payload, error_message)
                  values (gen_random_uuid(), 'email', '{"to":"a@example.com"}', 'smtp down')`;
-  });
-  afterAll(async () => {
-    await db?.drop();
   });
 
   it("the regime really differs: legacy grants new tables to anon by default, explicit does not", async () => {

@@ -6,26 +6,22 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redactUrl } from "../../../scripts/shared/database.ts";
-import { dbPush } from "../../../scripts/shared/supabase-cli.ts";
 import { listMigrations } from "../../../scripts/shared/migration-files.ts";
 import type { BackupRecord } from "../../../scripts/ops/plan/backup-files.ts";
 import { createTestDatabase, usingServer, type TestDatabase } from "../../support/test-database.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 import { ops } from "../../support/ops-runner.ts";
 
-let source: TestDatabase;
+const source = usePushedDatabase();
 const backupDir = mkdtempSync(path.join(tmpdir(), "rrk-backups-"));
 
 beforeAll(async () => {
-  source = await createTestDatabase();
-  const push = await dbPush(source.url);
-  expect(push.exitCode, push.output).toBe(0);
   await source.sql.unsafe(`
     insert into public.qc_jobs (job_type, payload, tenant_id) select 'email', jsonb_build_object('n', n), 'tenant-' || (n % 7) from generate_series(1, 250) n;
     insert into public.job_dlq (job_id, job_type, payload, error_message) select gen_random_uuid(), 'email', jsonb_build_object('n', n), 'smtp 550' from generate_series(1, 30) n;
     update public.feature_flags set enabled = true, rollout_percentage = 5 where key = 'DLQ_ENABLED';`);
 });
 afterAll(async () => {
-  await source?.drop();
   rmSync(backupDir, { recursive: true, force: true });
 });
 

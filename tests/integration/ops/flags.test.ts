@@ -3,20 +3,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connect } from "../../../scripts/shared/database.ts";
 import { OPS_LOCK_KEY } from "../../../scripts/ops/transaction.ts";
-import { usingServer, type TestDatabase } from "../../support/test-database.ts";
-import { createPushedDatabase, ops } from "../../support/ops-runner.ts";
+import { usingServer } from "../../support/test-database.ts";
+import { ops } from "../../support/ops-runner.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createPushedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 
 async function flags(): Promise<Record<string, { enabled: boolean; pct: number }>> {
   const rows = await db.sql`select key, enabled, rollout_percentage::float8 as pct from public.feature_flags order by key`;

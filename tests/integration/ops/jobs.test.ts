@@ -1,24 +1,20 @@
 // jobs running | requeue | lease against a real database: running jobs listed by last sign of
 // life and owner, stuck ones requeued (or failed for good when out of attempts) and recorded in
 // job_events with the operator's name, and the lease set per job type without a migration.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPushedDatabase, ops } from "../../support/ops-runner.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ops } from "../../support/ops-runner.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
+const db = usePushedDatabase();
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  db = await createPushedDatabase();
   for (const [name, worker, quiet, attempts] of [["stuck", "w-dead", "40 minutes", 1], ["lastTry", "w-dead", "50 minutes", 3], ["live", "w-live", "10 seconds", 1], ["other", "w-other", "45 minutes", 1]] as const) {
     const [row] = await db.sql`
       insert into public.qc_jobs (job_type, status, locked_by, started_at, attempts, max_attempts)
       values ('email', 'running', ${worker}, now() - ${quiet}::interval, ${attempts}, 3) returning id`;
     ids[name] = row!.id as string;
   }
-});
-afterAll(async () => {
-  await db?.drop();
 });
 
 async function statusOf(name: string) {

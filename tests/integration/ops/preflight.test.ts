@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listMigrations } from "../../../scripts/shared/migration-files.ts";
 import { backupFileName, recordPathOf, targetIdentity, type BackupRecord } from "../../../scripts/ops/plan/backup-files.ts";
 import { createTestDatabase, type TestDatabase } from "../../support/test-database.ts";
-import { createPushedDatabase, ops } from "../../support/ops-runner.ts";
+import { ops } from "../../support/ops-runner.ts";
+import { createPushedDatabase } from "../../support/pushed-database.ts";
 
 // Two targets (a PGlite each costs seconds): fresh (conflicts are added and removed again), pushed.
 let fresh: TestDatabase;

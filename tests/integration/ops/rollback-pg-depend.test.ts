@@ -2,7 +2,8 @@
 // drops (pg_depend, SQLSTATE 2BP01): here a later migration's view on job_dlq.
 import { describe, expect, it } from "vitest";
 import { dbPush } from "../../../scripts/shared/supabase-cli.ts";
-import { createPushedDatabase, ops, projectCopy, targetState } from "../../support/ops-runner.ts";
+import { ops, projectCopy, targetState } from "../../support/ops-runner.ts";
+import { createPushedDatabase } from "../../support/pushed-database.ts";
 
 describe("rollback", () => {
   it("refuses when Postgres itself records a dependency (a later view on job_dlq), changing nothing", async () => {

@@ -1,22 +1,15 @@
 // rollback against a real database: the script runs, the CLI's history forgets the version, a
 // later push applies it again; a dependent later migration, open DLQ entries or an unapplied
 // version refuse and change nothing.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dbPush } from "../../../scripts/shared/supabase-cli.ts";
 import { listMigrations } from "../../../scripts/shared/migration-files.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
-import { createPushedDatabase, ops, targetState } from "../../support/ops-runner.ts";
+import { ops, targetState } from "../../support/ops-runner.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
+const db = usePushedDatabase();
 /** The newest migration: nothing is applied after it, so nothing can depend on it. */
 const last = listMigrations().at(-1)!;
-
-beforeAll(async () => {
-  db = await createPushedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
 
 const state = () => targetState(db);
 

@@ -1,21 +1,17 @@
 // rollout tick | plan | status, and the phase shortcuts recording the seed plans, against a real
 // database with every migration pushed by the CLI.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPushedDatabase, ops } from "../../support/ops-runner.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ops } from "../../support/ops-runner.ts";
 import { simulateOutcomes } from "../../support/rollout-simulation.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
+const db = usePushedDatabase();
 const T0 = new Date("2026-11-02T00:00:00Z");
 const DAY = 86_400_000;
 const at = (ms: number) => () => new Date(T0.getTime() + ms);
 
 beforeAll(async () => {
-  db = await createPushedDatabase();
   await db.sql`insert into public.feature_flags (key, description) values ('NEW_CHECKOUT', 'a third flag')`;
-});
-afterAll(async () => {
-  await db?.drop();
 });
 
 async function planRow(key: string) {

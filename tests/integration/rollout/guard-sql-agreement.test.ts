@@ -1,21 +1,13 @@
 // The guarded rollout's SQL twin (migration 20261201120100) agrees with functions/_shared/rollout-guard.ts:
 // public.rollout_decide on every shared vector, public.rollout_cohort with cohortOf on generated
 // subjects, and public.rollout_signal_counts with counts made here from the same jobs.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import vectors from "../../../functions/_shared/rollout-guard-vectors.json" with { type: "json" };
 import { cohortOf, decide, type GuardDecision, type GuardInput } from "../../../functions/_shared/rollout-guard.ts";
 import { generateSubjects } from "../../support/subjects.ts";
-import { createMigratedDatabase } from "../../support/job-fixtures.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 
 describe("rollout_decide agrees with decide", () => {
   it.each(vectors.cases.map((c) => [c.name, c] as const))("%s", async (_, vector) => {

@@ -1,23 +1,13 @@
 // The SQL twin of the rollout rule (public.flag_bucket / public.flag_enabled, migration
 // 20261125100400) gives the same answers as functions/_shared/rollout.ts: the golden vectors,
 // 100,000 generated subjects (a third non-ASCII) and flag_enabled against evaluateFlag.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import vectors from "../../../functions/_shared/rollout-vectors.json" with { type: "json" };
 import { bucketOf, evaluateFlag } from "../../../functions/_shared/rollout.ts";
-import { dbPush } from "../../../scripts/shared/supabase-cli.ts";
 import { generateSubjects } from "../../support/subjects.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/test-database.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  const push = await dbPush(db.url);
-  if (push.exitCode !== 0) throw new Error(push.output);
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = usePushedDatabase();
 
 /** flag_bucket for many subjects in one statement (a JSON array in, buckets out in order). */
 async function sqlBuckets(group: string, subjects: string[]): Promise<number[]> {

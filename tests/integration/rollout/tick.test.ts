@@ -2,24 +2,16 @@
 // outcomes, with its clock given by the test: a healthy canary advances exactly at its times; a
 // canary failing 3x as often as control is halted with the flag at 0 % and an event whose numbers
 // match a computation made here; thin data waits; a pause holds; two concurrent ticks advance once.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { connect } from "../../../scripts/shared/database.ts";
-import { createMigratedDatabase } from "../../support/job-fixtures.ts";
 import { clearOutcomes, simulateOutcomes } from "../../support/rollout-simulation.ts";
-import type { TestDatabase } from "../../support/test-database.ts";
+import { usePushedDatabase } from "../../support/pushed-database.ts";
 
-let db: TestDatabase;
+const db = usePushedDatabase();
 const T0 = new Date("2026-11-02T00:00:00Z");
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const at = (ms: number) => new Date(T0.getTime() + ms);
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
 beforeEach(async () => {
   await db.sql`delete from public.rollout_plans`;
   await db.sql`delete from public.rollout_events`;
