@@ -93,7 +93,7 @@ async function measureWatchdog(context: BenchContext, database: BenchDatabase, j
 
 interface WriteRun {
   perSecond: number;
-  hotShare: number;
+  hotPercent: number;
   walBytesPerWrite: number;
 }
 
@@ -115,7 +115,7 @@ async function sustainedWrites(context: BenchContext, database: BenchDatabase, j
   if (writes === 0 || counts.updates === null || counts.updates < writes) throw new Error(`${writes} writes but ${counts.updates} updates counted`);
   return {
     perSecond: writes / seconds,
-    hotShare: counts.hotPercent!,
+    hotPercent: counts.hotPercent!,
     walBytesPerWrite: counts.walBytes / writes,
   };
 }
@@ -135,14 +135,14 @@ async function measureHeartbeats(context: BenchContext, database: BenchDatabase,
       return answer!.recorded === true;
     }));
     const [p, h] = [plain.at(-1)!, heartbeats.at(-1)!];
-    context.log(`  writes run ${run + 1}: plain UPDATE ${Math.round(p.perSecond)}/s HOT ${p.hotShare.toFixed(1)} %; heartbeat_job ${Math.round(h.perSecond)}/s HOT ${h.hotShare.toFixed(1)} %, ${Math.round(h.walBytesPerWrite)} WAL bytes each`);
+    context.log(`  writes run ${run + 1}: plain UPDATE ${Math.round(p.perSecond)}/s HOT ${p.hotPercent.toFixed(1)} %; heartbeat_job ${Math.round(h.perSecond)}/s HOT ${h.hotPercent.toFixed(1)} %, ${Math.round(h.walBytesPerWrite)} WAL bytes each`);
   }
   const label = `${WORKER_CONNECTIONS} connections, ${HEARTBEAT_SECONDS} s over ${jobs.length.toLocaleString("en-US")} running jobs`;
   const { book } = context;
   book.add({ id: "db.plain-update.rate", label: `baseline: UPDATE qc_jobs SET updated_at (no index on it) (${label})`, unit: "writes/s", samples: plain.map((r) => r.perSecond) });
   book.add({ id: "db.heartbeat.rate", label: `sustained heartbeats: heartbeat_job, flag check included (${label})`, unit: "writes/s", samples: heartbeats.map((r) => r.perSecond), baselineId: "db.plain-update.rate" });
-  book.add({ id: "db.plain-update.hot", label: "baseline: HOT share of the plain UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: plain.map((r) => r.hotShare) });
-  book.add({ id: "db.heartbeat.hot", label: "HOT share of the heartbeat UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: heartbeats.map((r) => r.hotShare) });
+  book.add({ id: "db.plain-update.hot", label: "baseline: HOT share of the plain UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: plain.map((r) => r.hotPercent) });
+  book.add({ id: "db.heartbeat.hot", label: "HOT share of the heartbeat UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: heartbeats.map((r) => r.hotPercent) });
   book.add({ id: "db.plain-update.wal", label: "baseline: WAL written per plain UPDATE", unit: "bytes", samples: plain.map((r) => r.walBytesPerWrite) });
   book.add({ id: "db.heartbeat.wal", label: "WAL written per heartbeat (full-page images after a checkpoint included)", unit: "bytes", samples: heartbeats.map((r) => r.walBytesPerWrite), baselineId: "db.plain-update.wal" });
 }
