@@ -50,9 +50,9 @@ export function dbPush(databaseUrl: string, options: { dryRun?: boolean; include
   return runSupabase(args, { cwd: options.cwd });
 }
 
-/** `supabase migration repair --status reverted`: forgets that a version was applied. */
-export function markReverted(databaseUrl: string, version: string) {
-  return runSupabaseOrThrow(["migration", "repair", "--status", "reverted", version, `--remote=${databaseUrl}`, "--yes"]);
+/** `supabase migration repair --status reverted`: forgets that a version (or several, in one run) was applied. */
+export function markReverted(databaseUrl: string, versions: string | readonly string[]) {
+  return runSupabaseOrThrow(["migration", "repair", "--status", "reverted", ...[versions].flat(), `--remote=${databaseUrl}`, "--yes"]);
 }
 
 /** `supabase db advisors`: Supabase's own linter (splinter) over the schema. */

@@ -16,10 +16,8 @@ describe.skipIf(!usingServer)("the heartbeat migration on a busy qc_jobs", () =>
   const db = usePushedDatabase();
 
   beforeAll(async () => {
-    for (const migration of [...fromHeartbeat].reverse()) {
-      await runScript(db.sql, readSql(migration.rollbackPath));
-      await markReverted(db.url, migration.version);
-    }
+    for (const migration of [...fromHeartbeat].reverse()) await runScript(db.sql, readSql(migration.rollbackPath));
+    await markReverted(db.url, fromHeartbeat.map((m) => m.version));
     await db.sql`insert into public.qc_jobs (job_type, payload) select 'email', jsonb_build_object('n', n) from generate_series(1, 1000) n`;
   });
 
