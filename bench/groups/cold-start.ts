@@ -3,7 +3,7 @@
 // the same way, to its first answer. Deno's caches are warm (npm packages downloaded, modules
 // compiled), as on a host that has run the function before.
 import path from "node:path";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
 import type { BenchGroup } from "../lib/context.ts";
 import * as flagsFunction from "../lib/flags-function.ts";
 import { BENCH_DIR, spawnDenoServe, waitForAnswer } from "../lib/processes.ts";

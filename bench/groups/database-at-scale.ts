@@ -3,9 +3,9 @@
 // runs: its duration and the writer's longest wait. Then, on the same table, the reliability
 // features (heartbeats, watchdog, dead-letter queue) when their SQL is in this checkout.
 import { readFileSync } from "node:fs";
-import { runScript } from "../../scripts/lib/database.ts";
-import { findMigration } from "../../scripts/lib/migration-files.ts";
-import { markReverted } from "../../scripts/lib/supabase-cli.ts";
+import { runScript } from "../../scripts/shared/database.ts";
+import { findMigration } from "../../scripts/shared/migration-files.ts";
+import { markReverted } from "../../scripts/shared/supabase-cli.ts";
 import type { BenchContext, BenchGroup } from "../lib/context.ts";
 import { createBenchDatabase, migrationVersion, pushMigrations, type BenchDatabase } from "../lib/databases.ts";
 import { startJobWriter, type WriterReport } from "../lib/job-writer.ts";

@@ -4,7 +4,7 @@
 import path from "node:path";
 import type { BenchContext, BenchGroup } from "../lib/context.ts";
 import { createBenchDatabase, pushMigrations } from "../lib/databases.ts";
-import { DENO_BIN } from "../../scripts/lib/function-server.ts";
+import { DENO_BIN } from "../../scripts/local/function-server.ts";
 import { BENCH_DIR, runToCompletion } from "../lib/processes.ts";
 import { floorTarget, ratioTarget } from "../lib/results.ts";
 import { repeat } from "../lib/stats.ts";

@@ -5,11 +5,11 @@
 // resident size are read: without the GC, RSS mostly shows garbage V8 has not collected yet.
 // One process, one pass (1,000,000 lookups take minutes here): each row is a single run.
 import path from "node:path";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
 import type { BenchGroup } from "../lib/context.ts";
 import * as flagsFunction from "../lib/flags-function.ts";
 import { loadOrThrow } from "../lib/load.ts";
-import { DENO_BIN } from "../../scripts/lib/function-server.ts";
+import { DENO_BIN } from "../../scripts/local/function-server.ts";
 import { BENCH_DIR, runToCompletion } from "../lib/processes.ts";
 import type { Figure, Target } from "../lib/results.ts";
 

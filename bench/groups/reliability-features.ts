@@ -1,9 +1,10 @@
 // The reliability features' SQL at scale, on the 1,000,000-row qc_jobs with 10,000
 // running jobs: the watchdog's sweep, sustained heartbeat writes and their HOT share, and
 // dead-lettering then redriving 10,000 jobs, through the RPCs workers and operators call.
-import { connect, type Sql } from "../../scripts/lib/database.ts";
+import { connect, type Sql } from "../../scripts/shared/database.ts";
 import type { BenchContext } from "../lib/context.ts";
 import type { BenchDatabase } from "../lib/databases.ts";
+import { qcJobsWriteCounters, writeCounts } from "../lib/heartbeat-cost.ts";
 import { repeat } from "../lib/stats.ts";
 
 const STALE_JOBS = 1_000;
@@ -81,18 +82,9 @@ async function measureWatchdog(context: BenchContext, database: BenchDatabase, j
   context.book.add({ id: "db.watchdog.sweep", label: `watchdog sweep requeueing ${STALE_JOBS.toLocaleString("en-US")} stale jobs (reclaim_stale_jobs)`, unit: "ms", samples: busy, baselineId: "db.watchdog.idle" });
 }
 
-async function tableCounters(sql: Sql): Promise<{ updates: number; hotUpdates: number; walBytes: bigint }> {
-  await sql`select pg_stat_clear_snapshot()`;
-  const [row] = await sql`
-    select n_tup_upd::bigint as updates, n_tup_hot_upd::bigint as hot, pg_current_wal_lsn()::text as lsn
-    from pg_stat_user_tables where relid = 'public.qc_jobs'::regclass`;
-  const [lsn] = await sql`select pg_wal_lsn_diff(${row!.lsn as string}::pg_lsn, '0/0')::text as bytes`;
-  return { updates: Number(row!.updates), hotUpdates: Number(row!.hot), walBytes: BigInt(lsn!.bytes as string) };
-}
-
 interface WriteRun {
   perSecond: number;
-  hotShare: number;
+  hotPercent: number;
   walBytesPerWrite: number;
 }
 
@@ -100,7 +92,7 @@ interface WriteRun {
 async function sustainedWrites(context: BenchContext, database: BenchDatabase, jobs: RunningJob[], write: (sql: Sql, job: RunningJob) => Promise<boolean>): Promise<WriteRun> {
   await resetRunningJobs(database.sql, jobs, { staleCount: 0, attemptsLeft: true });
   await sleep(1_000); // let the reset's statistics reach pg_stat_user_tables first
-  const before = await tableCounters(database.sql);
+  const before = await qcJobsWriteCounters(database.sql);
   let writes = 0;
   const started = performance.now();
   await onWorkerConnections(database.url, jobs, async (sql, share) => {
@@ -110,13 +102,12 @@ async function sustainedWrites(context: BenchContext, database: BenchDatabase, j
   });
   const seconds = (performance.now() - started) / 1000;
   await sleep(1_500); // closed backends flush their statistics on exit
-  const after = await tableCounters(database.sql);
-  const updates = after.updates - before.updates;
-  if (writes === 0 || updates < writes) throw new Error(`${writes} writes but ${updates} updates counted`);
+  const counts = writeCounts(before, await qcJobsWriteCounters(database.sql));
+  if (writes === 0 || counts.updates === null || counts.updates < writes) throw new Error(`${writes} writes but ${counts.updates} updates counted`);
   return {
     perSecond: writes / seconds,
-    hotShare: ((after.hotUpdates - before.hotUpdates) / updates) * 100,
-    walBytesPerWrite: Number(after.walBytes - before.walBytes) / writes,
+    hotPercent: counts.hotPercent!,
+    walBytesPerWrite: counts.walBytes / writes,
   };
 }
 
@@ -135,14 +126,14 @@ async function measureHeartbeats(context: BenchContext, database: BenchDatabase,
       return answer!.recorded === true;
     }));
     const [p, h] = [plain.at(-1)!, heartbeats.at(-1)!];
-    context.log(`  writes run ${run + 1}: plain UPDATE ${Math.round(p.perSecond)}/s HOT ${p.hotShare.toFixed(1)} %; heartbeat_job ${Math.round(h.perSecond)}/s HOT ${h.hotShare.toFixed(1)} %, ${Math.round(h.walBytesPerWrite)} WAL bytes each`);
+    context.log(`  writes run ${run + 1}: plain UPDATE ${Math.round(p.perSecond)}/s HOT ${p.hotPercent.toFixed(1)} %; heartbeat_job ${Math.round(h.perSecond)}/s HOT ${h.hotPercent.toFixed(1)} %, ${Math.round(h.walBytesPerWrite)} WAL bytes each`);
   }
   const label = `${WORKER_CONNECTIONS} connections, ${HEARTBEAT_SECONDS} s over ${jobs.length.toLocaleString("en-US")} running jobs`;
   const { book } = context;
   book.add({ id: "db.plain-update.rate", label: `baseline: UPDATE qc_jobs SET updated_at (no index on it) (${label})`, unit: "writes/s", samples: plain.map((r) => r.perSecond) });
   book.add({ id: "db.heartbeat.rate", label: `sustained heartbeats: heartbeat_job, flag check included (${label})`, unit: "writes/s", samples: heartbeats.map((r) => r.perSecond), baselineId: "db.plain-update.rate" });
-  book.add({ id: "db.plain-update.hot", label: "baseline: HOT share of the plain UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: plain.map((r) => r.hotShare) });
-  book.add({ id: "db.heartbeat.hot", label: "HOT share of the heartbeat UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: heartbeats.map((r) => r.hotShare) });
+  book.add({ id: "db.plain-update.hot", label: "baseline: HOT share of the plain UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: plain.map((r) => r.hotPercent) });
+  book.add({ id: "db.heartbeat.hot", label: "HOT share of the heartbeat UPDATEs (n_tup_hot_upd / n_tup_upd)", unit: "%", samples: heartbeats.map((r) => r.hotPercent) });
   book.add({ id: "db.plain-update.wal", label: "baseline: WAL written per plain UPDATE", unit: "bytes", samples: plain.map((r) => r.walBytesPerWrite) });
   book.add({ id: "db.heartbeat.wal", label: "WAL written per heartbeat (full-page images after a checkpoint included)", unit: "bytes", samples: heartbeats.map((r) => r.walBytesPerWrite), baselineId: "db.plain-update.wal" });
 }

@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { BenchGroup } from "../lib/context.ts";
 import * as flagsFunction from "../lib/flags-function.ts";
-import { DENO_BIN, FUNCTION_CONFIG } from "../../scripts/lib/function-server.ts";
+import { DENO_BIN, FUNCTION_CONFIG } from "../../scripts/local/function-server.ts";
 import { BENCH_DIR, runToCompletion } from "../lib/processes.ts";
 
 const LABELS: Array<{ name: string; label: string; baseline?: string }> = [

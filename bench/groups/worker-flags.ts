@@ -3,7 +3,7 @@
 // (100 %) against both off, alternating run by run on the same fresh database. The heartbeat is in
 // the cycle because it is where a worker meets a flag (flag_enabled per job); with the flag on it
 // also writes the heartbeat, which is part of what turning the flag on costs.
-import { connect, type Sql } from "../../scripts/lib/database.ts";
+import { connect, type Sql } from "../../scripts/shared/database.ts";
 import type { BenchGroup } from "../lib/context.ts";
 import { createBenchDatabase, pushMigrations } from "../lib/databases.ts";
 import { ratioTarget } from "../lib/results.ts";

@@ -4,11 +4,11 @@
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { connect, type Sql } from "../../scripts/lib/database.ts";
-import { listMigrations } from "../../scripts/lib/migration-files.ts";
-import { bootstrapPlatform } from "../../scripts/lib/platform-bootstrap.ts";
-import { SUPABASE_DIR } from "../../scripts/lib/project-paths.ts";
-import { dbPush } from "../../scripts/lib/supabase-cli.ts";
+import { connect, type Sql } from "../../scripts/shared/database.ts";
+import { listMigrations } from "../../scripts/shared/migration-files.ts";
+import { bootstrapPlatform } from "../../scripts/shared/platform-bootstrap.ts";
+import { SUPABASE_DIR } from "../../scripts/shared/project-paths.ts";
+import { dbPush } from "../../scripts/shared/supabase-cli.ts";
 import { BENCH_DIR } from "./processes.ts";
 
 export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";

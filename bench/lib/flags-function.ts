@@ -3,16 +3,16 @@
 // with every migration pushed by the real CLI, with freshly generated local keys.
 import { DEFAULTS } from "../../functions/feature-flags/config.ts";
 import { evaluateFlag } from "../../functions/_shared/rollout.ts";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
-import { authEnvironment, generateLocalKeys, signUserJwt } from "../../scripts/lib/local-keys.ts";
-import { FUNCTION_CONFIG, FUNCTION_ENTRY, GATEWAY_ENTRY } from "../../scripts/lib/function-server.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
+import { authEnvironment, generateLocalKeys, signUserJwt } from "../../scripts/local/local-keys.ts";
+import { FUNCTION_CONFIG, FUNCTION_ENTRY, GATEWAY_ENTRY } from "../../scripts/local/function-server.ts";
 import { createBenchDatabase, pushMigrations, type BenchDatabase } from "./databases.ts";
 import { spawnDenoServe, waitForAnswer, type DenoServer, type RunningProcess } from "./processes.ts";
 import { fillTemplate, type RequestTemplate } from "./wrk.ts";
 
 /** The function's own default cache TTL (functions/feature-flags/config.ts), not a copy of it. */
 export const DEFAULT_TTL_MS: number = DEFAULTS.cacheTtlMs;
-/** The permissions `npm start` gives the function (scripts/lib/function-server.ts). */
+/** The permissions `npm start` gives the function (scripts/local/function-server.ts). */
 const PERMISSIONS = ["--allow-net=127.0.0.1,localhost", "--allow-env", "--allow-read", "--allow-sys"];
 
 /** The flags the benchmark's database holds: one split at 5 %, one on for everybody. */

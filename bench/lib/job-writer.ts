@@ -2,7 +2,7 @@
 // connection it alternates a status write on a running job and an insert of a new job, back to
 // back, and records how long each statement took. Its longest statement is how long a migration
 // blocked writers.
-import { connect } from "../../scripts/lib/database.ts";
+import { connect } from "../../scripts/shared/database.ts";
 import { percentile } from "./stats.ts";
 
 export interface WriterReport {

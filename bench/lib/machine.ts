@@ -1,7 +1,7 @@
 // The machine a run measured: every figure depends on it, so RESULTS.md names it.
 import { execFileSync } from "node:child_process";
 import os from "node:os";
-import { DENO_BIN } from "../../scripts/lib/function-server.ts";
+import { DENO_BIN } from "../../scripts/local/function-server.ts";
 
 export interface Machine {
   cpuModel: string;

@@ -3,9 +3,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
-import { DENO_BIN } from "../../scripts/lib/function-server.ts";
-import { PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
+import { DENO_BIN } from "../../scripts/local/function-server.ts";
+import { PROJECT_ROOT } from "../../scripts/shared/project-paths.ts";
 
 export const BENCH_DIR = path.join(PROJECT_ROOT, "bench");
 

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
+import { PROJECT_ROOT } from "../../scripts/shared/project-paths.ts";
 import { BENCH_DIR } from "./processes.ts";
 
 /** The server's core and the load generator's core (needs two; the bench refuses fewer). */

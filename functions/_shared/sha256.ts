@@ -6,7 +6,7 @@
 // `sha256FirstWordOfJoined` hashes "<left>:<right>" straight from the strings' character codes
 // when it is ASCII and fits one 64-byte block (every ordinary bucket input): no string join, no
 // UTF-8 array, no padded copy, no state array; only the rounds.
-// tests/rollout-core.test.ts checks both against node:crypto.
+// tests/unit/rollout/core.test.ts checks both against node:crypto.
 
 const ROUND_CONSTANTS = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

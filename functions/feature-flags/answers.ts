@@ -3,7 +3,7 @@
 // Per flag snapshot, the parts that do not change between requests are serialized once (the
 // source's state, read time and error); per request only the evaluation's value and bucket, the
 // subject and the cache age are filled in. The text is byte for byte what JSON.stringify gives
-// for the same object (tests/feature-flags-answers.test.ts compares them), so clients see no
+// for the same object (tests/unit/flags-function/answers.test.ts compares them), so clients see no
 // difference. Keys, reasons and numbers need no escaping: keys are upper snake case (checked by
 // the table and by validateFlagKey), reasons a fixed set, percentages and buckets finite numbers;
 // only the subject (and a read error) goes through JSON.stringify.

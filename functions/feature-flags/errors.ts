@@ -29,7 +29,7 @@ export const ERROR_STATUS = {
   outcome_unknown: 503,
   /** @supabase/server cannot read its environment (for example SUPABASE_URL is not set). */
   not_configured: 503,
-  /** A bug. Lookups are built never to reach it; tests/feature-flags-http.test.ts fuzzes for it. */
+  /** A bug. Lookups are built never to reach it; tests/integration/flags-function/http.test.ts fuzzes for it. */
   internal_error: 500,
 } as const;
 

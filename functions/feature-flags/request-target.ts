@@ -4,7 +4,7 @@
 // Same answers as `new URL(url).pathname` and `new URLSearchParams(query).get(name)`: the string
 // scan is used only when the text has nothing those parsers would change (a pathname of letters,
 // digits, "_", "-" and "/"; a query without "%" or "+"); anything else goes to the real parsers.
-// tests/feature-flags-request-target.test.ts compares both over tricky URLs.
+// tests/unit/flags-function/request-target.test.ts compares both over tricky URLs.
 
 export interface RequestTarget {
   pathname: string;

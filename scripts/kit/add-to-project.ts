@@ -3,8 +3,8 @@
 // plan-add.ts; nothing is written before every question about qc_jobs has an answer.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { connect } from "../lib/database.ts";
-import { PROJECT_ROOT } from "../lib/project-paths.ts";
+import { connect } from "../shared/database.ts";
+import { PROJECT_ROOT } from "../shared/project-paths.ts";
 import { NO_ADAPTATION } from "./adapt-qc-jobs.ts";
 import { inferShape, type Adaptation, type ShapeAnswers } from "./infer-shape.ts";
 import { DEFAULT_JOB_SHAPE, ShapeError, STATUS_ROLES, type JobShape } from "./job-shape.ts";

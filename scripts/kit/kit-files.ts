@@ -6,8 +6,8 @@
 // does not depend on the shape and is used as it is.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { SUPABASE_DIR } from "../lib/project-paths.ts";
-import { listMigrations } from "../lib/migration-files.ts";
+import { SUPABASE_DIR } from "../shared/project-paths.ts";
+import { listMigrations } from "../shared/migration-files.ts";
 
 export const TEMPLATE_KINDS = ["migrations", "rollback", "verify"] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];

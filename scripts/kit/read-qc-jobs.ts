@@ -1,7 +1,7 @@
 // Reads public.qc_jobs from a live database's catalog (columns, types, identity, defaults, the
 // status column's enum labels or CHECK words), and the latest migration version it has applied.
 // Only catalog reads: no row of qc_jobs is read.
-import type { Sql } from "../lib/database.ts";
+import type { Sql } from "../shared/database.ts";
 import type { ObservedTable } from "./infer-shape.ts";
 
 /** null when the database has no public.qc_jobs. */

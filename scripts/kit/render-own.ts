@@ -1,6 +1,6 @@
 // Re-renders the kit's own SQL files from their templates with the kit's own qc_jobs shape.
 // After editing a template, `npm run kit -- render-own` writes the files; the test
-// tests/kit-templates.test.ts fails while a kit file differs from its rendered template.
+// tests/unit/kit/templates.test.ts fails while a kit file differs from its rendered template.
 import { readFileSync, writeFileSync } from "node:fs";
 import { DEFAULT_JOB_SHAPE } from "./job-shape.ts";
 import { listKitMigrations, type KitSqlFile } from "./kit-files.ts";

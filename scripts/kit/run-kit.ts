@@ -2,8 +2,8 @@
 import { parseArgs } from "node:util";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { PROJECT_ROOT } from "../lib/project-paths.ts";
-import { createRedactor } from "../lib/redact.ts";
+import { PROJECT_ROOT } from "../shared/project-paths.ts";
+import { createRedactor } from "../shared/redact.ts";
 import { addToProject } from "./add-to-project.ts";
 import { parseStatusWords, ShapeError } from "./job-shape.ts";
 import { renderOwnFiles, writeOwnFiles } from "./render-own.ts";

@@ -1,5 +1,5 @@
 // Reads what preflight compares: the catalog entries under the kit's names in schema public.
-import type { Sql } from "../lib/database.ts";
+import type { Sql } from "../shared/database.ts";
 import type { ObjectShape, ObservedObject } from "./plan/expected-shapes.ts";
 
 export async function observeObjects(sql: Sql, shapes: ObjectShape[]): Promise<Map<string, ObservedObject>> {

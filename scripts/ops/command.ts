@@ -1,7 +1,7 @@
 // The shape of an ops command, its options and its --help text, and the errors commands throw.
 import type { FreshConnection } from "../../functions/_shared/truthful-transaction.ts";
-import type { Sql } from "../lib/database.ts";
-import { parseDuration } from "../lib/duration.ts";
+import type { Sql } from "../shared/database.ts";
+import { parseDuration } from "./duration.ts";
 import type { OpsSettings } from "./settings.ts";
 import type { Reporter } from "./reporter.ts";
 

@@ -1,6 +1,6 @@
 // Reads and writes feature_flags for the ops commands, always inside a caller's transaction
 // that holds the ops lock, so a check and the change it allows see the same rows.
-import type { TransactionSql, Sql } from "../lib/database.ts";
+import type { TransactionSql, Sql } from "../shared/database.ts";
 import { OpsRefusal } from "./command.ts";
 import { actorStatement, flagUpdateStatement, renderStatement, type FlagUpdate, type Statement } from "./plan/flag-sql.ts";
 import { describeState, type AuditEntry } from "./plan/rollout-phases.ts";

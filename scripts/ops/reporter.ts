@@ -1,8 +1,8 @@
 // What the ops tool prints: plain lines an operator can read and paste into an incident log. Every
 // line passes through the redactor, so no secret reaches the terminal. Long steps print a line
 // when they start, "still running" lines while they last, and their time when they end.
-import { formatDuration } from "../lib/duration.ts";
-import type { Redactor } from "../lib/redact.ts";
+import { formatDuration } from "./duration.ts";
+import type { Redactor } from "../shared/redact.ts";
 
 export interface Reporter {
   line(text?: string): void;

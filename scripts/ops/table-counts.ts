@@ -1,5 +1,5 @@
 // Row counts of every ordinary table, the proof a backup and a restore carried every row.
-import type { Sql, TransactionSql } from "../lib/database.ts";
+import type { Sql, TransactionSql } from "../shared/database.ts";
 
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
 

@@ -3,15 +3,16 @@
 // dry run, push without --include-all, the user's rows, policies and grants unchanged, the job
 // lifecycle on the user's table in the user's words, ops verify from the project, advisors clean,
 // a second `kit add` that changes nothing, and the whole history replayed onto an empty database.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import type { Sql } from "../../scripts/lib/database.ts";
-import { dbAdvisors, dbPush } from "../../scripts/lib/supabase-cli.ts";
-import { accessOf, heartbeatFlagSettled, kitAdd, projectFiles, scratchProject, type ScratchProject } from "./adoption.ts";
+import type { Sql } from "../../scripts/shared/database.ts";
+import { dbAdvisors, dbPush } from "../../scripts/shared/supabase-cli.ts";
+import { setSettledFlag } from "./flags.ts";
+import { accessOf, kitAdd, projectFiles, useUserProject, type UserProject } from "./adoption.ts";
 import { asRole } from "./as-role.ts";
 import { ops } from "./ops-runner.ts";
-import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+import { createTestDatabase } from "./test-database.ts";
 
 export interface AdoptionSpec {
   /** The user's migration: qc_jobs (and anything it needs), with RLS on. */
@@ -31,32 +32,21 @@ export interface AdoptionSpec {
   newJob(sql: Sql, jobType: string): Promise<string>;
 }
 
-export interface Adoption {
-  db: TestDatabase;
-  project: ScratchProject;
-}
+export type Adoption = UserProject;
 
 /** Declares the scenario's tests; `more` declares a file's own tests on the adopted project, inside it. */
 export function describeAdoption(title: string, spec: AdoptionSpec, more?: (adoption: Adoption) => void): void {
-  const state = {} as Adoption;
   let rowsBefore: unknown[];
   let accessBefore: unknown;
   const userColumns = spec.userColumns.join(", ");
   const id = (n: number) => `$${n}::${spec.idType}`;
 
   describe(title, () => {
+    const state = useUserProject(spec.usersMigration);
     beforeAll(async () => {
-      state.db = await createTestDatabase();
-      state.project = await scratchProject(spec.usersMigration);
-      const first = await dbPush(state.db.url, { cwd: state.project.dir });
-      expect(first.exitCode, first.output).toBe(0);
       await state.db.sql.unsafe(spec.seed);
       rowsBefore = await state.db.sql.unsafe(`select ${userColumns} from public.qc_jobs order by id`);
       accessBefore = await accessOf(state.db.sql);
-    });
-    afterAll(async () => {
-      await state.db?.drop();
-      state.project?.remove();
     });
 
     it("kit add --dry-run lists every file it would write and writes none", async () => {
@@ -119,7 +109,8 @@ export function describeAdoption(title: string, spec: AdoptionSpec, more?: (adop
     it("runs the job lifecycle on the user's table, in the user's words", async () => {
       const sql = state.db.sql;
       const { words } = spec;
-      await heartbeatFlagSettled(sql);
+      // The watchdog acts once the flags' last change is one threshold old: every flag on, settled.
+      for (const { key } of await sql<{ key: string }[]>`select key from public.feature_flags`) await setSettledFlag(sql, key, true, 100);
       const statusOf = async (job: string) =>
         (await sql.unsafe(`select status::text as status, attempts from public.qc_jobs where id = ${id(1)}`, [job]))[0] as { status: string; attempts: number } | undefined;
       const claim = async () => (await sql`select id::text as id, status::text as status, attempts from public.claim_jobs('w1', 1, array['lifecycle'])`)[0];

@@ -1,7 +1,7 @@
 // Runs queries as one of Supabase's API roles with JWT claims, the way PostgREST does for a
 // request: SET LOCAL ROLE plus request.jwt.claims, inside a transaction that is always rolled
 // back, so nothing a test does as a role survives it.
-import type { Sql, TransactionSql } from "../../scripts/lib/database.ts";
+import type { Sql, TransactionSql } from "../../scripts/shared/database.ts";
 
 export type ApiRole = "anon" | "authenticated" | "service_role";
 

@@ -1,5 +1,5 @@
-// Shared set-up for the feature-flags tests: a database with the migrations pushed by the real
-// CLI, local keys, the handler wired in-process (Node), and the real Deno server over HTTP.
+// The feature-flags function for tests, on a database of theirs (pushed-database.ts): local keys,
+// the handler wired in-process (Node), and the real Deno server over HTTP.
 import { verifyAuth } from "@supabase/server/core";
 import { corsHeaders } from "@supabase/supabase-js/cors";
 import { createAuthenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
@@ -7,27 +7,10 @@ import { loadConfig } from "../../functions/feature-flags/config.ts";
 import { createFlagDatabase, type SqlClient } from "../../functions/feature-flags/flag-database.ts";
 import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
 import { createHandler } from "../../functions/feature-flags/handler.ts";
-import { connect } from "../../scripts/lib/database.ts";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
-import { startFunctionServer, type FunctionServer } from "../../scripts/lib/function-server.ts";
-import { authEnvironment, generateLocalKeys, type LocalKeys } from "../../scripts/lib/local-keys.ts";
-import { dbPush } from "../../scripts/lib/supabase-cli.ts";
-import { createTestDatabase, type TestDatabase } from "./test-database.ts";
-
-export async function createFlagsDatabase(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  const push = await dbPush(db.url);
-  if (push.exitCode !== 0) throw new Error(`supabase db push failed:\n${push.output}`);
-  return db;
-}
-
-/** Sets a flag the way the dashboard's table editor does: a plain UPDATE as the owner role. */
-export async function setFlag(db: TestDatabase, key: string, enabled: boolean, rolloutPercentage: number, bucketGroup?: string) {
-  await db.sql`update public.feature_flags
-                  set enabled = ${enabled}, rollout_percentage = ${rolloutPercentage},
-                      bucket_group = coalesce(${bucketGroup ?? null}::text, bucket_group)
-                where key = ${key}`;
-}
+import { connect } from "../../scripts/shared/database.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
+import { startFunctionServer, type FunctionServer } from "../../scripts/local/function-server.ts";
+import { authEnvironment, generateLocalKeys, type LocalKeys } from "../../scripts/local/local-keys.ts";
 
 /** The handler in this Node process, with real postgres.js and @supabase/server. */
 export function inProcessFunction(databaseUrl: string, keys: LocalKeys, env: Record<string, string> = {}) {

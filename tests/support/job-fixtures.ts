@@ -1,39 +1,12 @@
-// Shared set-up for the job and DLQ tests: a migrated database, flags, jobs.
-import type { Sql } from "../../scripts/lib/database.ts";
-import { dbPush } from "../../scripts/lib/supabase-cli.ts";
-import { createTestDatabase, type TestDatabase } from "./test-database.ts";
-
-export async function createMigratedDatabase(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  const result = await dbPush(db.url);
-  if (result.exitCode !== 0) {
-    await db.drop();
-    throw new Error(`supabase db push failed:\n${result.output}`);
-  }
-  return db;
-}
-
-/**
- * Sets a flag, and backdates its change by `changedAgo` so that the watchdog (which waits one
- * threshold after a change of the flag's answers) treats it as settled. The stamp trigger sets
- * updated_at and answers_changed_at, so the backdating runs with that trigger disabled.
- */
-export async function setFlag(sql: Sql, key: string, enabled: boolean, rolloutPercentage: number, changedAgo = "1 hour") {
-  await sql.begin(async (tx) => {
-    await tx`update public.feature_flags set enabled = ${enabled}, rollout_percentage = ${rolloutPercentage} where key = ${key}`;
-    await tx.unsafe("alter table public.feature_flags disable trigger feature_flags_stamp");
-    await tx`update public.feature_flags
-                set updated_at = now() - ${changedAgo}::interval, answers_changed_at = now() - ${changedAgo}::interval
-              where key = ${key}`;
-    await tx.unsafe("alter table public.feature_flags enable trigger feature_flags_stamp");
-  });
-}
+// Jobs for the job and DLQ tests (the database itself: pushed-database.ts).
+import type { Sql } from "../../scripts/shared/database.ts";
+import { setSettledFlag } from "./flags.ts";
 
 /** Empties qc_jobs and job_dlq and turns the given flags fully on: each job test starts from this. */
 export async function resetJobs(sql: Sql, flagsOn: readonly string[]): Promise<void> {
   await sql`delete from public.qc_jobs`;
   await sql`delete from public.job_dlq`;
-  for (const key of flagsOn) await setFlag(sql, key, true, 100);
+  for (const key of flagsOn) await setSettledFlag(sql, key, true, 100);
 }
 
 export interface SeededJob {

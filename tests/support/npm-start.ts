@@ -1,9 +1,9 @@
-// `npm start` (scripts/start.ts) run as a newcomer runs it, for tests that need the whole local stack:
+// `npm start` (scripts/local/start.ts) run as a newcomer runs it, for tests that need the whole local stack:
 // its own process group (so a test can send Ctrl-C to it like a terminal), a free port, a data
 // folder of the test's choosing. `stop` kills the group; call it from afterAll even after a failure.
 import { spawn, type ChildProcess } from "node:child_process";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
-import { PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
+import { PROJECT_ROOT } from "../../scripts/shared/project-paths.ts";
 
 export interface StartedStack {
   child: ChildProcess;
@@ -19,7 +19,7 @@ export async function npmStart(dataDir: string, env: Record<string, string> = {}
   // detached: its own process group, so the test can send SIGINT to the group like a terminal.
   // As `npm start` runs it: node with tsx's loader, no tsx CLI in between (its signal relay
   // SIGKILLs a child that takes over 60 ms to acknowledge Ctrl-C, which a loaded machine can).
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/local/start.ts"], {
     cwd: PROJECT_ROOT,
     env: { ...inherited, PORT: String(port), FEATURE_FLAGS_DATA_DIR: dataDir, NO_COLOR: "1", ...env },
     detached: true,

@@ -3,10 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runOps } from "../../scripts/ops/run-ops.ts";
-import { SUPABASE_DIR } from "../../scripts/lib/project-paths.ts";
-import { schemaSnapshot } from "../../scripts/lib/schema-snapshot.ts";
-import { dbPush } from "../../scripts/lib/supabase-cli.ts";
-import { createTestDatabase, type TestDatabase } from "./test-database.ts";
+import { SUPABASE_DIR } from "../../scripts/shared/project-paths.ts";
+import { schemaSnapshot } from "./schema-snapshot.ts";
+import type { TestDatabase } from "./test-database.ts";
 
 export interface OpsRun {
   code: number;
@@ -70,17 +69,6 @@ export function projectCopy(options: { upTo?: string; extra?: ExtraMigration[] }
     }
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A fresh test database with every migration pushed by the real CLI. */
-export async function createPushedDatabase(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  const push = await dbPush(db.url);
-  if (push.exitCode !== 0) {
-    await db.drop();
-    throw new Error(`supabase db push failed:\n${push.output}`);
-  }
-  return db;
 }
 
 /** What "the target is unchanged" compares: the catalog-based schema dump and the CLI's history. */

@@ -2,7 +2,7 @@
 // each cohort failed for good, written the way the flags would have it (the canary's failures
 // dead-lettered, DLQ_ENABLED being on for it; control's marked failed). Returns what it wrote per
 // cohort, so that a test can check the database's numbers against its own.
-import type { Sql } from "../../scripts/lib/database.ts";
+import type { Sql } from "../../scripts/shared/database.ts";
 import { cohortOf, type Cohort } from "../../functions/_shared/rollout-guard.ts";
 
 export interface CohortOutcomes {

@@ -1,7 +1,7 @@
 // Deterministic test subjects: tenant ids, uuids, e-mail-like ids and non-ASCII text (Latin
 // accents in composed and decomposed form, CJK, emoji, RTL), all valid UTF-8 without NUL (which
 // Postgres text cannot hold). The same list every run, so statistical bounds never flake.
-import { seededRandom as prng } from "../../scripts/lib/seeded-random.ts";
+import { seededRandom as prng } from "../../bench/lib/seeded-random.ts";
 
 const ALPHABETS = [
   "abcdefghijklmnopqrstuvwxyz0123456789-_",

@@ -2,7 +2,7 @@
 // function (refuse and drop connections) and come back, on PGlite and on a server alike, or stall
 // the sessions it has open (a network partition: bytes held, nothing closed).
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { freePort } from "../../scripts/lib/embedded-postgres.ts";
+import { freePort } from "../../scripts/local/embedded-postgres.ts";
 
 export type Direction = "to_server" | "to_client";
 

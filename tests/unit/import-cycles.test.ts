@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../scripts/lib/project-paths.ts";
+import { PROJECT_ROOT } from "../../scripts/shared/project-paths.ts";
 
 /** Folders that hold no code of the repository's own (installed, generated or local data). */
 const SKIPPED_FOLDERS = new Set(["node_modules", ".data", ".git", "tmp"]);

@@ -2,10 +2,10 @@
 // its size and the row count of every table, counted in the very snapshot pg_dump dumps.
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Sql } from "../../lib/database.ts";
-import { formatBytes } from "../../lib/duration.ts";
-import { pgToolPath, pgToolVersion, runTool, toolConnection } from "../../lib/pg-tools.ts";
-import { inTransaction } from "../../lib/transaction.ts";
+import type { Sql } from "../../shared/database.ts";
+import { formatBytes } from "../duration.ts";
+import { pgToolPath, pgToolVersion, runTool, toolConnection } from "../pg-tools.ts";
+import { inTransaction } from "../transaction.ts";
 import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
 import { backupFileName, recordPathOf, targetIdentity, type BackupRecord } from "../plan/backup-files.ts";
 import { countRows } from "../table-counts.ts";

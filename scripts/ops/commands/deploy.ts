@@ -1,7 +1,7 @@
 // deploy: the deployment order as one guided run, stopping at the first failure:
 // flags off, preflight, backup, push, verify, then the next rollout step is printed (not taken).
-import { cliOutputLines, dbPush } from "../../lib/supabase-cli.ts";
-import { inTransaction, takeOpsLock, withSessionOpsLock } from "../../lib/transaction.ts";
+import { cliOutputLines, dbPush } from "../../shared/supabase-cli.ts";
+import { inTransaction, takeOpsLock, withSessionOpsLock } from "../transaction.ts";
 import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
 import { applyFlagChanges, flagsTableExists } from "../flags-table.ts";
 import { FLAGS_OFF, phaseChanges } from "../plan/rollout-phases.ts";

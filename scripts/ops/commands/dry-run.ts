@@ -1,11 +1,11 @@
 // dry-run: the real `supabase db push --dry-run`, then every pending migration applied inside one
 // transaction on the target and rolled back, with lock_timeout and statement_timeout set.
 import { performance } from "node:perf_hooks";
-import { formatDuration } from "../../lib/duration.ts";
-import { findMigration, readSql } from "../../lib/migration-files.ts";
-import { migrationHistory } from "../../lib/migration-history.ts";
-import { cliOutputLines, dbPush } from "../../lib/supabase-cli.ts";
-import { inRolledBackTransaction, takeOpsLock } from "../../lib/transaction.ts";
+import { formatDuration } from "../duration.ts";
+import { findMigration, readSql } from "../../shared/migration-files.ts";
+import { migrationHistory } from "../migration-history.ts";
+import { cliOutputLines, dbPush } from "../../shared/supabase-cli.ts";
+import { inRolledBackTransaction, takeOpsLock } from "../transaction.ts";
 import { OpsRefusal, optionDuration, type OpsCommand } from "../command.ts";
 import { planDryRun, renderDryRun } from "../plan/dry-run-sql.ts";
 

@@ -1,5 +1,5 @@
 // flags list | show <KEY> | set <KEY>: the feature_flags table and its audit history.
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
+import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
 import { OpsRefusal, optionNumber, optionString, UsageError, type OpsCommand, type ParsedOptions } from "../command.ts";
 import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flags-table.ts";
 import { InvalidFlagChange, validateFlagChange, type FlagUpdate } from "../plan/flag-sql.ts";

@@ -2,8 +2,8 @@
 // stuck ones (recorded in job_events with --actor), and the per-type maximum run time (lease).
 // The SQL lives in the database (list_running_jobs, requeue_stuck_jobs, job_type_settings), so
 // that it follows the project's own qc_jobs shape.
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
-import type { TransactionSql } from "../../lib/database.ts";
+import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
+import type { TransactionSql } from "../../shared/database.ts";
 import { OpsRefusal, optionDuration, optionNumber, optionString, UsageError, type OpsCommand } from "../command.ts";
 
 export const jobsCommand: OpsCommand = {

@@ -1,7 +1,7 @@
 // preflight: the pre-migration checklist, checked on the target.
-import { formatDuration } from "../../lib/duration.ts";
-import { findMigration, readSql } from "../../lib/migration-files.ts";
-import { migrationHistory, type MigrationHistory } from "../../lib/migration-history.ts";
+import { formatDuration } from "../duration.ts";
+import { findMigration, readSql } from "../../shared/migration-files.ts";
+import { migrationHistory, type MigrationHistory } from "../migration-history.ts";
 import { OpsRefusal, optionDuration, type OpsCommand, type OpsContext } from "../command.ts";
 import { existingNames, heartbeatColumn, longTransactions, observeObjects } from "../catalog.ts";
 import { namesCreatedBy } from "../plan/created-names.ts";

@@ -3,7 +3,7 @@
 // against the backup's record.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { runTool, toolConnection } from "../../lib/pg-tools.ts";
+import { runTool, toolConnection } from "../pg-tools.ts";
 import { OpsRefusal, UsageError, type OpsCommand } from "../command.ts";
 import { recordPathOf, targetIdentity, type BackupRecord } from "../plan/backup-files.ts";
 import { countDifferences, countRows } from "../table-counts.ts";

@@ -7,13 +7,13 @@
 //   2. then every later applied migration's verification checks run; a check that now fails shows
 //      a dependency pg_depend cannot see (SQL function bodies, code that reads a dropped column).
 // A dependency rolls the transaction back and refuses, unless --force.
-import { findMigration, listMigrations, readSql } from "../../lib/migration-files.ts";
-import { migrationHistory } from "../../lib/migration-history.ts";
-import { markReverted } from "../../lib/supabase-cli.ts";
-import { inRolledBackTransaction, inTransaction, takeOpsLock, withSessionOpsLock } from "../../lib/transaction.ts";
+import { findMigration, listMigrations, readSql } from "../../shared/migration-files.ts";
+import { migrationHistory } from "../migration-history.ts";
+import { markReverted } from "../../shared/supabase-cli.ts";
+import { inRolledBackTransaction, inTransaction, takeOpsLock, withSessionOpsLock } from "../transaction.ts";
 import { rewriteForTransaction } from "../plan/dry-run-sql.ts";
-import { parseChecks, runChecks } from "../../lib/verification.ts";
-import type { TransactionSql } from "../../lib/database.ts";
+import { parseChecks, runChecks } from "../verification.ts";
+import type { TransactionSql } from "../../shared/database.ts";
 import { OpsRefusal, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
 
 const DEPENDENT_OBJECTS_STILL_EXIST = "2BP01";

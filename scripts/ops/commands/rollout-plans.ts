@@ -1,8 +1,8 @@
 // rollout tick | plan ... | status [KEY]: guarded rollout plans (the tables and the tick are SQL,
 // migrations 20261201120000..20261201120400; this is the operator's edge).
-import type { Sql, TransactionSql } from "../../lib/database.ts";
-import { parseDuration } from "../../lib/duration.ts";
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
+import type { Sql, TransactionSql } from "../../shared/database.ts";
+import { parseDuration } from "../duration.ts";
+import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
 import { OpsRefusal, optionString, UsageError, type OpsContext, type ParsedOptions } from "../command.ts";
 import { actorStatement, renderStatement, type Statement } from "../plan/flag-sql.ts";
 import {

@@ -1,7 +1,7 @@
 // rollout <phase>: the standard flag phases (staging, canary, production), with the guard on
 // promotion to production; and the guarded rollout plans (rollout tick | plan ... | status, in rollout-plans.ts).
-import type { TransactionSql } from "../../lib/database.ts";
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../../lib/transaction.ts";
+import type { TransactionSql } from "../../shared/database.ts";
+import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
 import { OpsRefusal, optionNumber, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
 import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flags-table.ts";
 import {

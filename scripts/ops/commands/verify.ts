@@ -1,8 +1,8 @@
 // verify: every applied migration's verification script, pass or fail per check.
 import { existsSync } from "node:fs";
-import { listMigrations } from "../../lib/migration-files.ts";
-import { migrationHistory } from "../../lib/migration-history.ts";
-import { verifyMigration } from "../../lib/verification.ts";
+import { listMigrations } from "../../shared/migration-files.ts";
+import { migrationHistory } from "../migration-history.ts";
+import { verifyMigration } from "../verification.ts";
 import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
 
 const NO_CHECK_RAN = "no check ran";

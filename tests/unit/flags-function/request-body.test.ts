@@ -1,0 +1,59 @@
+// Request bodies are read against the 64 KiB limit without holding more than it: a declared
+// Content-Length over the limit is refused before any byte is read, and an undeclared (chunked)
+// body is abandoned at the first chunk past the limit, its stream cancelled.
+import { describe, expect, it } from "vitest";
+import { readBodyWithin } from "../../../functions/feature-flags/request-body.ts";
+
+const LIMIT = 64 * 1024;
+const CHUNK = 16 * 1024;
+
+/** An endless body that counts what was pulled from it and whether it was cancelled. */
+function endlessBody() {
+  const seen = { pulled: 0, cancelled: false };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      seen.pulled += CHUNK;
+      controller.enqueue(new Uint8Array(CHUNK).fill(0x61));
+    },
+    cancel() {
+      seen.cancelled = true;
+    },
+  });
+  return { stream, seen };
+}
+
+function post(body: BodyInit | null, headers: Record<string, string> = {}) {
+  return new Request("http://127.0.0.1/feature-flags/ofrep/v1/evaluate/flags", { method: "POST", body, headers, duplex: "half" } as RequestInit);
+}
+
+describe("readBodyWithin", () => {
+  it("refuses a declared Content-Length over the limit without reading a byte", async () => {
+    const { stream, seen } = endlessBody();
+    expect(await readBodyWithin(post(stream, { "content-length": String(100 * 1024 * 1024) }), LIMIT)).toEqual({ ok: false, reason: "too_large" });
+    expect(seen.pulled).toBeLessThanOrEqual(CHUNK); // a stream may pre-pull one chunk; nothing was read from it
+  });
+
+  it("stops an undeclared body at the first chunk past the limit and cancels its stream", async () => {
+    const { stream, seen } = endlessBody();
+    expect(await readBodyWithin(post(stream), LIMIT)).toEqual({ ok: false, reason: "too_large" });
+    expect(seen.cancelled).toBe(true);
+    expect(seen.pulled).toBeLessThanOrEqual(LIMIT + 2 * CHUNK);
+  });
+
+  it("reads a body up to the limit whole, multi-byte characters across chunks included", async () => {
+    const text = `{"context":{"targetingKey":"${"é".repeat((LIMIT - 40) / 2)}"}}`;
+    expect(new TextEncoder().encode(text).length).toBeLessThanOrEqual(LIMIT);
+    expect(await readBodyWithin(post(text), LIMIT)).toEqual({ ok: true, text });
+    expect(await readBodyWithin(post(`${text}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`), LIMIT)).toEqual({ ok: false, reason: "too_large" });
+    expect(await readBodyWithin(post(null), LIMIT)).toEqual({ ok: true, text: "" });
+  });
+
+  it("a body that fails mid-stream is unreadable, not a crash", async () => {
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error("connection reset"));
+      },
+    });
+    expect(await readBodyWithin(post(broken), LIMIT)).toEqual({ ok: false, reason: "unreadable" });
+  });
+});
