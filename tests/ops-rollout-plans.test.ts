@@ -106,8 +106,7 @@ describe("rollout plan", () => {
     // The simulation's jobs ran 2 seconds each.
     expect(status.output).toContain("run time   completed jobs, p50 / p95: canary 2.0 s / 2.0 s, control 2.0 s / 2.0 s (shown, not judged)");
     // Every signal, the guarded ones starred, with the view's numbers: the simulation's counts.
-    const [view] = await db.sql`select signals from public.rollout_status where flag_key = 'NEW_CHECKOUT'`;
-    const shown = view!.signals as Array<{ signal: string; guarded: boolean; canary_jobs: number; canary_events: number; control_jobs: number; control_events: number }>;
+    const shown = await db.sql`select signal, guarded, canary_jobs::int, canary_events::int, control_jobs::int, control_events::int from public.rollout_signals where flag_key = 'NEW_CHECKOUT'`;
     expect(shown.map((t) => [t.signal, t.guarded])).toEqual([
       ["duplicate_execution_rate", false], ["permanent_failure_rate", true], ["retry_rate", true], ["watchdog_rescue_rate", false],
     ]);

@@ -68,11 +68,15 @@ as $$
       coalesce(d.job_snapshot, '{}'::jsonb) || pg_catalog.jsonb_build_object('id', d.job_id)) as snap
     where d.last_failed_at >= rollout_signal_counts.since and d.last_failed_at < rollout_signal_counts.until
   ),
+  -- Joins, not a subquery per job: the sets are distinct, so no job is counted twice, and the
+  -- planner hashes them once.
   judged as (
     select f.cohort, f.failed_for_good, f.retried,
-           exists (select 1 from rescued r where r.job_id = f.job_key) as rescued,
-           exists (select 1 from duplicated u where u.job_id = f.job_key) as duplicated
+           r.job_id is not null as rescued,
+           u.job_id is not null as duplicated
     from finished f
+    left join rescued r on r.job_id = f.job_key
+    left join duplicated u on u.job_id = f.job_key
   )
   -- Every signal gets a row, with zero counts when nothing finished.
   select s.signal,

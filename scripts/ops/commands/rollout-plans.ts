@@ -182,7 +182,7 @@ export async function runStatus(ctx: OpsContext, keys: string[]): Promise<void> 
            canary_jobs::int as canary_jobs, canary_failures::int as canary_failures, canary_failure_rate,
            control_jobs::int as control_jobs, control_failures::int as control_failures, control_failure_rate,
            canary_runtime_p50_seconds, canary_runtime_p95_seconds, control_runtime_p50_seconds, control_runtime_p95_seconds,
-           last_decision, last_reason, last_evaluated_at, signals
+           last_decision, last_reason, last_evaluated_at
       from public.rollout_status
      where ${keys[0] ?? null}::text is null or flag_key = ${keys[0] ?? null}
      order by flag_key`;
@@ -192,6 +192,11 @@ export async function runStatus(ctx: OpsContext, keys: string[]): Promise<void> 
     return;
   }
   for (const row of rows) {
+    const signals = await sql<NonNullable<PlanStatusRow["signals"]>>`
+      select signal, guarded, canary_jobs::int as canary_jobs, canary_events::int as canary_events, canary_rate,
+             control_jobs::int as control_jobs, control_events::int as control_events, control_rate, z, p_value, worse
+        from public.rollout_signals where flag_key = ${row.flag_key} order by signal`;
+    row.signals = signals.length > 0 ? [...signals] : null;
     const events = await sql<PlanEvent[]>`
       select at, kind, actor, percentage::float8 as percentage, state, reason, numbers
         from (select * from public.rollout_events where flag_key = ${row.flag_key} order by at desc, id desc limit 24) as recent

@@ -30,7 +30,7 @@ export interface PlanStatusRow {
   last_decision: string | null;
   last_reason: string | null;
   last_evaluated_at: Date | null;
-  /** Every signal since the step began, with the guard's test at the plan's tolerance and confidence; null: no step under way. */
+  /** From the rollout_signals view: every signal since the step began, with the guard's test at the plan's tolerance and confidence; null: no step under way. */
   signals: Array<SignalTest & { guarded: boolean }> | null;
 }
 
