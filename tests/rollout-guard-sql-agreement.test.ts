@@ -136,6 +136,48 @@ describe("cohorts", () => {
     expect(counts.canary.duplicated).toBeGreaterThan(10);
   });
 
+  it("counts what the worker RPCs and the watchdog record: a rescue, then a zombie's refused completion; not a worker's own retried completion", async () => {
+    await db.sql`delete from public.qc_jobs`;
+    await db.sql`delete from public.job_dlq`;
+    await db.sql`delete from public.job_events`;
+    await db.sql`insert into public.job_type_settings (job_type, max_run_time) values ('sig', '1 second') on conflict (job_type) do update set max_run_time = excluded.max_run_time`;
+    await db.sql`insert into public.qc_jobs (job_type, tenant_id, max_attempts) values ('sig', 'tenant-a', 3), ('sig', 'tenant-b', 3)`;
+    const since = new Date(Date.now() - 60_000);
+    // Job a: w-1 claims it and goes quiet past its lease; the watchdog requeues it; w-2 claims
+    // and completes it; w-1 then completes its own, older attempt: refused, a second execution.
+    const [a] = await db.sql`select id from public.qc_jobs where tenant_id = 'tenant-a'`;
+    const [b] = await db.sql`select id from public.qc_jobs where tenant_id = 'tenant-b'`;
+    await db.sql`update public.qc_jobs set status = 'running', locked_by = 'w-1', attempts = 1, started_at = now() - interval '1 minute' where id = ${a!.id}`;
+    // Job b: w-3 runs it (within its lease), completes it, and its retried call (the first one's
+    // answer lost) is refused.
+    await db.sql`update public.qc_jobs set status = 'running', locked_by = 'w-3', attempts = 1, started_at = now() where id = ${b!.id}`;
+    const rescued = await db.sql`select job_id, outcome from public.reclaim_stale_jobs()`;
+    expect(rescued.map((r) => [r.job_id, r.outcome])).toEqual([[a!.id, "requeued"]]);
+    const claimed = await db.sql`select id, attempts from public.claim_jobs('w-2', 1, array['sig'])`;
+    expect(claimed).toHaveLength(1);
+    const completions = [
+      await db.sql`select public.complete_job(${claimed[0]!.id}, 'w-2', ${claimed[0]!.attempts}) as ok`,
+      await db.sql`select public.complete_job(${a!.id}, 'w-1', 1) as ok`,
+      await db.sql`select public.complete_job(${b!.id}, 'w-3', 1) as ok`,
+      await db.sql`select public.complete_job(${b!.id}, 'w-3', 1) as ok`,
+    ].map((rows) => rows[0]!.ok);
+    expect(claimed[0]!.id).toBe(a!.id);
+    expect(completions).toEqual([true, false, true, false]);
+    expect((await db.sql`select event from public.job_events order by id`).map((e) => e.event))
+      .toEqual(["watchdog_requeued", "completion_refused", "completion_refused"]);
+
+    // At 100 % both jobs are canary: 2 finished, job a rescued and executed twice, job b neither.
+    const rows = await db.sql`
+      select signal, canary_jobs::int, canary_events::int, control_jobs::int
+        from public.rollout_signal_counts('ANY_GROUP', 100, ${since}, now() + interval '1 second')
+       where signal in ('watchdog_rescue_rate', 'duplicate_execution_rate')`;
+    expect(rows).toEqual([
+      { signal: "duplicate_execution_rate", canary_jobs: 2, canary_events: 1, control_jobs: 0 },
+      { signal: "watchdog_rescue_rate", canary_jobs: 2, canary_events: 1, control_jobs: 0 },
+    ]);
+    await db.sql`delete from public.job_type_settings where job_type = 'sig'`;
+  });
+
   it("the plans' check takes every signal, and refuses a flag a signal its own effect moves", async () => {
     await db.sql`delete from public.rollout_plans`;
     await db.sql`insert into public.feature_flags (key) values ('ANY_FLAG') on conflict do nothing`;
