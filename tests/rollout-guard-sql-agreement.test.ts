@@ -1,6 +1,7 @@
 // The guarded rollout's SQL twin (migration 20261201120100) agrees with functions/_shared/rollout-guard.ts:
 // public.rollout_decide on every shared vector, public.rollout_cohort with cohortOf on generated
 // subjects, and public.rollout_signal_counts with counts made here from the same jobs.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import vectors from "../functions/_shared/rollout-guard-vectors.json" with { type: "json" };
 import { cohortOf, decide, type GuardDecision, type GuardInput } from "../functions/_shared/rollout-guard.ts";
@@ -192,6 +193,13 @@ describe("cohorts", () => {
     }
     await expect(db.sql`update public.rollout_plans set guard_signals = '{latency_rate}' where flag_key = 'ANY_FLAG'`)
       .rejects.toThrow(/rollout_guard_signals_must_be_known/);
+
+    // Rolling the signals back while a plan guards on one of them is refused, changing nothing.
+    const rollback = readFileSync(new URL("../supabase/rollback/20261202120000_add_rollout_job_event_signals.sql", import.meta.url), "utf8");
+    await expect(db.sql.begin((tx) => tx.unsafe(rollback)))
+      .rejects.toThrow("rollback: the rollout plans of ANY_FLAG, JOB_HEARTBEAT guard on watchdog_rescue_rate or duplicate_execution_rate");
+    const [still] = await db.sql`select count(*)::int as n from public.rollout_signal_counts('G', 5, now(), now())`;
+    expect(still!.n).toBe(4);
     await db.sql`delete from public.rollout_plans`;
   });
 });

@@ -8,18 +8,23 @@ do $$
 declare
   guarded text;
 begin
-  select pg_catalog.string_agg(p.flag_key, ', ' order by p.flag_key) into guarded
-  from public.rollout_plans p
-  where p.guard_signals && array['watchdog_rescue_rate', 'duplicate_execution_rate']::text[];
+  if pg_catalog.to_regclass('public.rollout_plans') is null then
+    return;
+  end if;
+  execute $q$select pg_catalog.string_agg(p.flag_key, ', ' order by p.flag_key)
+             from public.rollout_plans p
+             where p.guard_signals && array['watchdog_rescue_rate', 'duplicate_execution_rate']::text[]$q$
+    into guarded;
   if guarded is not null then
     raise exception 'rollback: the rollout plans of % guard on watchdog_rescue_rate or duplicate_execution_rate, which this rollback removes; change their signals first', guarded
       using errcode = '55000';
   end if;
 end $$;
 
-alter table public.rollout_plans drop constraint if exists rollout_job_heartbeat_cannot_guard_on_watchdog_rescues;
-alter table public.rollout_plans drop constraint if exists rollout_guard_signals_must_be_known;
-alter table public.rollout_plans add constraint rollout_guard_signals_must_be_known
+-- The plans' table may be gone already (its own rollback ran first): nothing to put back then.
+alter table if exists public.rollout_plans drop constraint if exists rollout_job_heartbeat_cannot_guard_on_watchdog_rescues;
+alter table if exists public.rollout_plans drop constraint if exists rollout_guard_signals_must_be_known;
+alter table if exists public.rollout_plans add constraint rollout_guard_signals_must_be_known
   check (guard_signals <@ array['permanent_failure_rate', 'retry_rate']::text[]);
 
 create or replace function public.rollout_signal_counts(
