@@ -22,8 +22,23 @@
 // public.rollout_cohort).
 import { bucketOf, thresholdOf } from "./rollout.ts";
 
-export const ROLLOUT_SIGNALS = ["permanent_failure_rate", "retry_rate"] as const;
+/**
+ * The signals a plan's guard may compare, each a share of the jobs finished since the step began
+ * (SQL: public.rollout_signal_counts): failed for good, needed more than one attempt, rescued by
+ * the watchdog at least once, executed twice (a completion refused as no longer the worker's).
+ */
+export const ROLLOUT_SIGNALS = ["duplicate_execution_rate", "permanent_failure_rate", "retry_rate", "watchdog_rescue_rate"] as const;
 export type RolloutSignal = (typeof ROLLOUT_SIGNALS)[number];
+
+/**
+ * Signals a flag's own effect moves with nothing wrong, so that its plan may not guard on them.
+ * JOB_HEARTBEAT changes the rescue rule itself (its canary is rescued after stale_after instead of
+ * after the lease, and takes the last lease's dead jobs at once when the step starts). SQL: the
+ * constraint rollout_job_heartbeat_cannot_guard_on_watchdog_rescues.
+ */
+export const SIGNALS_A_FLAG_MAY_NOT_GUARD_ON: Readonly<Record<string, readonly RolloutSignal[]>> = {
+  JOB_HEARTBEAT: ["watchdog_rescue_rate"],
+};
 
 export type Decision = "advance" | "wait" | "halt" | "complete";
 export type PlanState = "active" | "waiting_for_data" | "paused" | "halted" | "completed";

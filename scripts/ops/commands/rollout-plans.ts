@@ -1,12 +1,13 @@
 // rollout tick | plan ... | status [KEY]: guarded rollout plans (the tables and the tick are SQL,
 // migrations 20261201120000..20261201120400; this is the operator's edge).
+import { ROLLOUT_SIGNALS } from "../../../functions/_shared/rollout-guard.ts";
 import type { Sql, TransactionSql } from "../../shared/database.ts";
 import { parseDuration } from "../duration.ts";
 import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
 import { OpsRefusal, optionString, UsageError, type OpsContext, type ParsedOptions } from "../command.ts";
 import { actorStatement, renderStatement, type Statement } from "../plan/flag-sql.ts";
 import {
-  InvalidPlan, PLAN_DEFAULTS, planChangeStatement, planStateStatement, planUpsertStatement, validatePlan,
+  checkSignalsFor, checkSignalsKnown, InvalidPlan, PLAN_DEFAULTS, planChangeStatement, planStateStatement, planUpsertStatement, validatePlan,
   type GuardChange, type PlanPosition, type PlanSpec,
 } from "../plan/rollout-plan-sql.ts";
 import { renderPlanStatus, type PlanEvent, type PlanStatusRow } from "../plan/rollout-status-text.ts";
@@ -14,7 +15,7 @@ import { renderPlanStatus, type PlanEvent, type PlanStatusRow } from "../plan/ro
 export const PLAN_OPTIONS = {
   steps: { type: "string", value: "<5,25,100>", description: "plan create: the percentages, rising" },
   "min-time": { type: "string", value: "<7d | 1d,2d,0s>", description: "plan create/change: least time at each step (one for all, or one per step)" },
-  signals: { type: "string", value: "<names>", description: `plan create/change: guard signals (default ${PLAN_DEFAULTS.guardSignals.join(",")}; also retry_rate)` },
+  signals: { type: "string", value: "<names>", description: `plan create/change: guard signals (default ${PLAN_DEFAULTS.guardSignals.join(",")}; any of ${ROLLOUT_SIGNALS.join(",")})` },
   tolerance: { type: "string", value: "<rate>", description: `plan create/change: excess failure rate accepted (default ${PLAN_DEFAULTS.tolerance}; 0.005 = half a point)` },
   "min-sample": { type: "string", value: "<jobs>", description: `plan create/change: finished jobs each cohort needs (default ${PLAN_DEFAULTS.minSample})` },
   confidence: { type: "string", value: "<0.5-0.9999>", description: `plan create/change: confidence a halt needs (default ${PLAN_DEFAULTS.confidence})` },
@@ -77,10 +78,14 @@ function parseDurations(options: ParsedOptions, steps: number): number[] | undef
   }
 }
 
+function signalsOption(options: ParsedOptions): string[] | undefined {
+  return optionString(options, "signals")?.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
 function guardChange(options: ParsedOptions, steps: number): GuardChange {
   return {
     stepMinDurationsMs: parseDurations(options, steps),
-    guardSignals: optionString(options, "signals")?.split(",").map((s) => s.trim()).filter(Boolean),
+    guardSignals: signalsOption(options),
     tolerance: parseNumber(options, "tolerance"),
     minSample: parseNumber(options, "min-sample"),
     confidence: parseNumber(options, "confidence"),
@@ -119,6 +124,16 @@ async function planStatements(sql: Sql, action: string, key: string, options: Pa
   }
   if (action === "pause" || action === "resume") return [planStateStatement(key, action)];
   if (action === "change") {
+    const signals = signalsOption(options);
+    if (signals) {
+      try {
+        checkSignalsKnown(signals);
+        checkSignalsFor(key, signals);
+      } catch (error) {
+        if (error instanceof InvalidPlan) throw new UsageError(error.message);
+        throw error;
+      }
+    }
     const [plan] = await sql`select pg_catalog.cardinality(steps) as steps from public.rollout_plans where flag_key = ${key}`;
     if (!plan) throw new OpsRefusal(`flag ${key} has no rollout plan: create one with rollout plan create ${key} --steps ...`);
     const change = guardChange(options, plan.steps as number);
@@ -177,6 +192,11 @@ export async function runStatus(ctx: OpsContext, keys: string[]): Promise<void> 
     return;
   }
   for (const row of rows) {
+    const signals = await sql<NonNullable<PlanStatusRow["signals"]>>`
+      select signal, guarded, canary_jobs::int as canary_jobs, canary_events::int as canary_events, canary_rate,
+             control_jobs::int as control_jobs, control_events::int as control_events, control_rate, z, p_value, worse
+        from public.rollout_signals where flag_key = ${row.flag_key} order by signal`;
+    row.signals = signals.length > 0 ? [...signals] : null;
     const events = await sql<PlanEvent[]>`
       select at, kind, actor, percentage::float8 as percentage, state, reason, numbers
         from (select * from public.rollout_events where flag_key = ${row.flag_key} order by at desc, id desc limit 24) as recent

@@ -1,7 +1,7 @@
 // Rollout plans as SQL, built by pure functions: `rollout plan ... --dry-run` prints exactly the
 // statements the live path runs. Input is checked here with plain-English errors before any SQL
 // runs; the table's CHECK constraints say the same again for edits made in the dashboard.
-import { ROLLOUT_SIGNALS } from "../../../functions/_shared/rollout-guard.ts";
+import { ROLLOUT_SIGNALS, SIGNALS_A_FLAG_MAY_NOT_GUARD_ON } from "../../../functions/_shared/rollout-guard.ts";
 import { validateFlagKey, validateRolloutPercentage } from "../../../functions/_shared/rollout.ts";
 import type { Statement } from "./flag-sql.ts";
 
@@ -51,13 +51,26 @@ export function validatePlan(spec: PlanSpec): PlanSpec {
   check(spec.stepMinDurationsMs.length === spec.steps.length,
     `--min-time gives ${spec.stepMinDurationsMs.length} durations for ${spec.steps.length} steps: give one, or one per step`);
   check(spec.stepMinDurationsMs.every((ms) => Number.isFinite(ms) && ms >= 0), "minimum times must not be negative");
-  const unknown = spec.guardSignals.filter((s) => !(ROLLOUT_SIGNALS as readonly string[]).includes(s));
-  check(unknown.length === 0, `unknown signal ${unknown.join(", ")}: the guard knows ${ROLLOUT_SIGNALS.join(", ")}`);
+  checkSignalsKnown(spec.guardSignals);
+  checkSignalsFor(spec.flagKey, spec.guardSignals);
   check(spec.tolerance >= 0 && spec.tolerance < 1, `tolerance is a rate difference from 0 to below 1 (0.005 = half a percentage point), got ${spec.tolerance}`);
   check(Number.isInteger(spec.minSample) && spec.minSample >= 30, `the minimum sample is a whole number of jobs, at least 30, got ${spec.minSample}`);
   check(spec.confidence >= 0.5 && spec.confidence <= 0.9999, `confidence is from 0.5 to 0.9999, got ${spec.confidence}`);
   check(spec.startsAfter !== spec.flagKey, "a plan cannot start after itself");
   return spec;
+}
+
+export function checkSignalsKnown(signals: string[]): void {
+  const unknown = signals.filter((s) => !(ROLLOUT_SIGNALS as readonly string[]).includes(s));
+  check(unknown.length === 0, `unknown signal ${unknown.join(", ")}: the guard knows ${ROLLOUT_SIGNALS.join(", ")}`);
+}
+
+/** Refuses a signal the flag's own effect moves (SIGNALS_A_FLAG_MAY_NOT_GUARD_ON). */
+export function checkSignalsFor(flagKey: string, signals: string[]): void {
+  const biased = signals.filter((s) => (SIGNALS_A_FLAG_MAY_NOT_GUARD_ON[flagKey] as readonly string[] | undefined)?.includes(s));
+  check(biased.length === 0,
+    `${flagKey} cannot guard on ${biased.join(", ")}: the flag changes the watchdog's rescue rule itself, so its canary is rescued sooner with nothing wrong; ` +
+    "a rescue of a live job shows as duplicate_execution_rate");
 }
 
 const intervals = (spec: PlanSpec) => spec.stepMinDurationsMs.map((ms) => `${ms / 1000} seconds`);

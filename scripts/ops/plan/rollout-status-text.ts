@@ -30,6 +30,8 @@ export interface PlanStatusRow {
   last_decision: string | null;
   last_reason: string | null;
   last_evaluated_at: Date | null;
+  /** From the rollout_signals view: every signal since the step began, with the guard's test at the plan's tolerance and confidence; null: no step under way. */
+  signals: Array<SignalTest & { guarded: boolean }> | null;
 }
 
 export interface PlanEvent {
@@ -66,6 +68,20 @@ export function nextDecision(row: PlanStatusRow, now: Date): string {
   const halt = "a halt at any tick once both cohorts have " + row.min_sample + " jobs";
   if (row.step_time_passes_at && row.step_time_passes_at > now) return `advance not before ${iso(row.step_time_passes_at)}; ${halt}`;
   return `advance at the next tick with ${row.min_sample} finished jobs in each cohort; ${halt}`;
+}
+
+/** One line per signal: both cohorts' counts and rates, the test, and whether the plan guards on it. */
+export function signalLines(row: Pick<PlanStatusRow, "signals">): string[] {
+  if (!row.signals) return [];
+  const width = Math.max(...row.signals.map((t) => t.signal.length));
+  const counts = (events: number, jobs: number, rate: number | null) => `${events}/${jobs} (${pct(rate)})`;
+  return [
+    "  signals    since the step began, canary vs control (* guarded: judged by the tick)",
+    ...row.signals.map((t) =>
+      `  ${t.guarded ? "*" : " "} ${t.signal.padEnd(width)}  canary ${counts(t.canary_events, t.canary_jobs, t.canary_rate).padEnd(20)} ` +
+      `control ${counts(t.control_events, t.control_jobs, t.control_rate).padEnd(22)}` +
+      (t.p_value === null ? "no test (a cohort is empty)" : `z ${t.z!.toFixed(2)}, p ${t.p_value.toPrecision(3)}${t.worse ? ", worse" : ""}`)),
+  ];
 }
 
 /** A bar of `width` cells for a value between 0 and `max`. */
@@ -108,7 +124,8 @@ export function renderPlanStatus(row: PlanStatusRow, events: PlanEvent[], now: D
       : [`  canary     ${row.canary_jobs} jobs finished this step, ${row.canary_failures} failed for good (${pct(row.canary_failure_rate)})`,
          `  control    ${row.control_jobs} jobs finished this step, ${row.control_failures} failed for good (${pct(row.control_failure_rate)})`,
          `  run time   completed jobs, p50 / p95: canary ${seconds(row.canary_runtime_p50_seconds)} / ${seconds(row.canary_runtime_p95_seconds)}, ` +
-           `control ${seconds(row.control_runtime_p50_seconds)} / ${seconds(row.control_runtime_p95_seconds)} (shown, not judged)`]),
+           `control ${seconds(row.control_runtime_p50_seconds)} / ${seconds(row.control_runtime_p95_seconds)} (shown, not judged)`,
+         ...signalLines(row)]),
     `  last       ${row.last_decision ?? "-"} (${row.last_reason ?? "-"}) at ${iso(row.last_evaluated_at)}`,
     ...(why ? [`  why        ${why}`] : []),
     `  next       ${nextDecision(row, now)}`,

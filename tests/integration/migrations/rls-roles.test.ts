@@ -140,6 +140,7 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       "rollout_compare service_role",
       "rollout_decide service_role",
       "rollout_normal_upper_tail service_role",
+      "rollout_plan_signals service_role",
       "rollout_plan_status service_role",
       "rollout_runtime_percentiles service_role",
       "rollout_signal_counts service_role",

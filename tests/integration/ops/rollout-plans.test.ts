@@ -38,6 +38,13 @@ describe("rollout plan", () => {
       expect(run.code, run.output).toBe(2);
       expect(run.output).toContain(message);
     }
+    // A signal the flag's own effect moves: refused on create and change alike, before any lookup.
+    for (const action of [["create", "--steps", "5,100"], ["change"]]) {
+      const biased = await ops(db.url, ["rollout", "plan", action[0]!, "JOB_HEARTBEAT", ...action.slice(1), "--signals", "permanent_failure_rate,watchdog_rescue_rate"]);
+      expect(biased.code, biased.output).toBe(2);
+      expect(biased.output).toContain("JOB_HEARTBEAT cannot guard on watchdog_rescue_rate: the flag changes the watchdog's rescue rule itself");
+    }
+    expect(await planRow("JOB_HEARTBEAT")).toBeUndefined();
     const unknown = await ops(db.url, ["rollout", "plan", "create", "NO_SUCH_FLAG", "--steps", "5,100"]);
     expect(unknown.code).toBe(1);
     expect(unknown.output).toContain("flag NO_SUCH_FLAG does not exist in public.feature_flags; nothing was changed");
@@ -81,7 +88,7 @@ describe("rollout plan", () => {
   });
 
   it("status shows the steps, both cohorts, the last decision with its numbers, and a chart", async () => {
-    await simulateOutcomes(db.sql, {
+    const outcomes = await simulateOutcomes(db.sql, {
       bucketGroup: "NEW_CHECKOUT", stepPercentage: 1, jobs: 40_000, from: T0, to: new Date(T0.getTime() + DAY / 2), failureRate: { canary: 0.09, control: 0.03 },
     });
     const tick = await ops(db.url, ["rollout", "tick"], { now: at(DAY / 2) });
@@ -94,6 +101,16 @@ describe("rollout plan", () => {
     expect(status.output).toContain("next       none while halted: the flag is at 0 %");
     // The simulation's jobs ran 2 seconds each.
     expect(status.output).toContain("run time   completed jobs, p50 / p95: canary 2.0 s / 2.0 s, control 2.0 s / 2.0 s (shown, not judged)");
+    // Every signal, the guarded ones starred, with the view's numbers: the simulation's counts.
+    const shown = await db.sql`select signal, guarded, canary_jobs::int, canary_events::int, control_jobs::int, control_events::int from public.rollout_signals where flag_key = 'NEW_CHECKOUT'`;
+    expect(shown.map((t) => [t.signal, t.guarded])).toEqual([
+      ["duplicate_execution_rate", false], ["permanent_failure_rate", true], ["retry_rate", true], ["watchdog_rescue_rate", false],
+    ]);
+    const failures = shown.find((t) => t.signal === "permanent_failure_rate")!;
+    expect(failures).toMatchObject({ canary_jobs: outcomes.canary.jobs, canary_events: outcomes.canary.failed, control_jobs: outcomes.control.jobs, control_events: outcomes.control.failed });
+    expect(status.output).toMatch(new RegExp(
+      `\\* permanent_failure_rate +canary ${outcomes.canary.failed}/${outcomes.canary.jobs} \\(\\d\\.\\d\\d %\\) +control ${outcomes.control.failed}/${outcomes.control.jobs} \\(3\\.00 %\\) +z \\d+\\.\\d\\d, p [\\d.e-]+, worse\n`));
+    expect(status.output).toMatch(/ {3}watchdog_rescue_rate +canary 0\/\d+ \(0\.00 %\) +control 0\/\d+ \(0\.00 %\) +z 0\.00, p 0\.500\n/);
     // The chart: one row per decision; the flag back at 0, the canary's rate about 3x control's.
     expect(status.output).toMatch(/2026-11-02 00:00 start +\.{20} +1 +- +-\n/);
     expect(status.output).toMatch(/2026-11-02 12:00 halt +\.{20} +0 #{20} +\d\.\d\d % #{6,7}\.{13,14} +3\.\d\d %\n/);

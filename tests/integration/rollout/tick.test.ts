@@ -19,10 +19,11 @@ beforeEach(async () => {
   await clearOutcomes(db.sql);
 });
 
-async function createPlan(flag: string, steps: number[], durations: string[], extra: { minSample?: number; startsAfter?: string } = {}) {
+async function createPlan(flag: string, steps: number[], durations: string[], extra: { minSample?: number; startsAfter?: string; signals?: string[] } = {}) {
   await db.sql`
-    insert into public.rollout_plans (flag_key, steps, step_min_durations, min_sample, starts_after)
-    values (${flag}, ${steps}::numeric[], ${durations}::interval[], ${extra.minSample ?? 500}, ${extra.startsAfter ?? null})`;
+    insert into public.rollout_plans (flag_key, steps, step_min_durations, min_sample, starts_after, guard_signals)
+    values (${flag}, ${steps}::numeric[], ${durations}::interval[], ${extra.minSample ?? 500}, ${extra.startsAfter ?? null},
+            ${extra.signals ?? ["permanent_failure_rate"]}::text[])`;
 }
 async function tick(when: Date) {
   return db.sql`select flag_key, decision, state, step, percentage::float8 as percentage, reason from public.rollout_tick(${when})`;
@@ -106,6 +107,68 @@ describe("a canary failing 3x as often as control", () => {
     await db.sql`update public.rollout_plans set state = 'active' where flag_key = 'DLQ_ENABLED'`;
     expect((await tick(at(9 * DAY)))[0]).toMatchObject({ decision: "start", state: "active", percentage: 5 });
     expect(await flag("DLQ_ENABLED")).toEqual({ enabled: true, pct: 5 });
+  });
+});
+
+/** The pooled one-sided z of "canary's rate above control's", written out from the formula. */
+function pooledZ(canaryEvents: number, canaryJobs: number, controlEvents: number, controlJobs: number): number {
+  const pooled = (canaryEvents + controlEvents) / (canaryJobs + controlJobs);
+  return (canaryEvents / canaryJobs - controlEvents / controlJobs) / Math.sqrt(pooled * (1 - pooled) * (1 / canaryJobs + 1 / controlJobs));
+}
+
+describe("a canary worse on the job events' signals", () => {
+  const ALL = ["duplicate_execution_rate", "permanent_failure_rate", "retry_rate", "watchdog_rescue_rate"];
+
+  it.each([
+    ["watchdog_rescue_rate", "DLQ_ENABLED", { rescueRate: { canary: 0.03, control: 0.01 } }, "rescued"],
+    ["duplicate_execution_rate", "JOB_HEARTBEAT", { duplicateRate: { canary: 0.02, control: 0.005 } }, "duplicated"],
+  ] as const)("%s clearly worse than control (%s): halted with the flag at 0 and the event's numbers matching the formula", async (signal, flagKey, rates, field) => {
+    await createPlan(flagKey, [5, 100], ["7 days", "0"], { signals: ["permanent_failure_rate", signal] });
+    await tick(T0);
+    const outcomes = await simulateOutcomes(db.sql, {
+      bucketGroup: flagKey, stepPercentage: 5, jobs: 20_000, from: T0, to: at(DAY), failureRate: healthy, ...rates,
+    });
+    const [decision] = await tick(at(DAY + HOUR));
+    expect(decision).toMatchObject({ flag_key: flagKey, decision: "halt", state: "halted", reason: "canary_worse" });
+    expect(await flag(flagKey)).toEqual({ enabled: true, pct: 0 });
+
+    const { canary, control } = outcomes;
+    const halt = (await events(flagKey)).find((e) => e.kind === "halt")!;
+    expect(halt.numbers.tests.map((t: { signal: string }) => t.signal)).toEqual(["permanent_failure_rate", signal].sort());
+    const judged = halt.numbers.tests.find((t: { signal: string }) => t.signal === signal);
+    expect(judged).toMatchObject({
+      canary_jobs: canary.jobs, canary_events: canary[field], control_jobs: control.jobs, control_events: control[field], worse: true,
+    });
+    expect(canary[field] / canary.jobs).toBeGreaterThan(2.5 * (control[field] / control.jobs));
+    expect(judged.canary_rate).toBeCloseTo(canary[field] / canary.jobs, 12);
+    expect(judged.control_rate).toBeCloseTo(control[field] / control.jobs, 12);
+    expect(judged.z).toBeCloseTo(pooledZ(canary[field], canary.jobs, control[field], control.jobs), 9);
+    expect(judged.p_value).toBeLessThan(0.001);
+    // The permanent-failure rates were equal: that signal alone would not have halted.
+    const failures = halt.numbers.tests.find((t: { signal: string }) => t.signal === "permanent_failure_rate");
+    expect(failures).toMatchObject({ canary_events: canary.failed, control_events: control.failed, worse: false });
+  });
+
+  it("identical cohorts on all four signals advance at the step's time", async () => {
+    await createPlan("DLQ_ENABLED", [5, 100], ["1 day", "0"], { signals: ALL });
+    await tick(T0);
+    const outcomes = await simulateOutcomes(db.sql, {
+      bucketGroup: "DLQ_ENABLED", stepPercentage: 5, jobs: 20_000, from: T0, to: at(DAY - HOUR), failureRate: healthy,
+      rescueRate: { canary: 0.02, control: 0.02 }, duplicateRate: { canary: 0.005, control: 0.005 },
+    });
+    expect((await tick(at(DAY - 1000)))[0]).toMatchObject({ decision: "wait", reason: "time_left" });
+    expect((await tick(at(DAY)))[0]).toMatchObject({ decision: "advance", state: "completed", percentage: 100 });
+    const advance = (await events("DLQ_ENABLED")).find((e) => e.kind === "advance")!;
+    expect(advance.numbers.tests.map((t: { signal: string }) => t.signal)).toEqual(ALL);
+    expect(advance.numbers.tests.every((t: { worse: boolean }) => !t.worse)).toBe(true);
+    const rescues = advance.numbers.tests.find((t: { signal: string }) => t.signal === "watchdog_rescue_rate");
+    expect(rescues).toMatchObject({ canary_events: outcomes.canary.rescued, control_events: outcomes.control.rescued });
+    expect(outcomes.canary.rescued).toBeGreaterThan(15);
+  });
+
+  it("JOB_HEARTBEAT's plan cannot guard on watchdog rescues, which its own rule moves", async () => {
+    await expect(createPlan("JOB_HEARTBEAT", [5, 100], ["1 day", "0"], { signals: ["watchdog_rescue_rate"] }))
+      .rejects.toThrow(/rollout_job_heartbeat_cannot_guard_on_watchdog_rescues/);
   });
 });
 

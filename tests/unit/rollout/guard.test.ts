@@ -3,7 +3,10 @@
 // shared vectors, whose z and p were computed with scipy (independently of both twins).
 import { describe, expect, it } from "vitest";
 import vectors from "../../../functions/_shared/rollout-guard-vectors.json" with { type: "json" };
-import { compareCohorts, decide, explainDecision, normalUpperTail, type GuardInput } from "../../../functions/_shared/rollout-guard.ts";
+import {
+  compareCohorts, decide, explainDecision, normalUpperTail, ROLLOUT_SIGNALS, SIGNALS_A_FLAG_MAY_NOT_GUARD_ON, type GuardInput,
+} from "../../../functions/_shared/rollout-guard.ts";
+import { InvalidPlan, SEED_PLANS, validatePlan } from "../../../scripts/ops/plan/rollout-plan-sql.ts";
 
 describe("normalUpperTail", () => {
   it.each([
@@ -71,5 +74,25 @@ describe("decide, on the shared vectors", () => {
     expect(text).toBe(
       "canary worse than control at 99 % confidence (tolerance 0); " +
       "permanent_failure_rate: canary 30/1000 (3.00 %) vs control 190/19000 (1.00 %), z 5.91, p 1.71e-9");
+  });
+});
+
+describe("the signals", () => {
+  it("are the vectors' list, which the SQL twin is checked against too", () => {
+    expect([...ROLLOUT_SIGNALS]).toEqual(vectors.signals);
+    expect(SIGNALS_A_FLAG_MAY_NOT_GUARD_ON).toEqual(vectors.signals_a_flag_may_not_guard_on);
+  });
+
+  it("a plan may guard on every signal, except a flag on one its own effect moves", () => {
+    const spec = { ...SEED_PLANS.production[0]!, guardSignals: [...ROLLOUT_SIGNALS] };
+    expect(validatePlan(spec).guardSignals).toEqual([...ROLLOUT_SIGNALS]);
+    for (const [flagKey, signals] of Object.entries(vectors.signals_a_flag_may_not_guard_on)) {
+      for (const signal of signals) {
+        expect(() => validatePlan({ ...spec, flagKey, startsAfter: null, guardSignals: ["permanent_failure_rate", signal] }))
+          .toThrow(new InvalidPlan(`${flagKey} cannot guard on ${signal}: the flag changes the watchdog's rescue rule itself, so its canary is rescued sooner with nothing wrong; a rescue of a live job shows as duplicate_execution_rate`));
+      }
+      const allowed = ROLLOUT_SIGNALS.filter((s) => !signals.includes(s));
+      expect(validatePlan({ ...spec, flagKey, startsAfter: null, guardSignals: allowed }).guardSignals).toEqual(allowed);
+    }
   });
 });
