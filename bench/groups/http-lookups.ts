@@ -6,8 +6,8 @@
 // Each request names a new subject (the function's worst case: nothing about the subject can be
 // remembered), except the "repeated subjects" case, which cycles over 1,000 tenants as real
 // traffic does. Besides req/s and latency, each case reports the server's CPU time per request
-// (and the capacity ratio it gives against the baseline) and the generator's CPU: how a run in
-// which wrk kept its own core busy still decides a target, or does not, is bench/lib/verdicts.ts.
+// (and the capacity ratio it gives against the baseline) and the generator's CPU: how a run held
+// back by wrk or by a busy machine still decides a target, or does not, is bench/lib/verdicts.ts.
 import path from "node:path";
 import type { BenchContext, BenchGroup } from "../lib/context.ts";
 import type { Lookup } from "../lib/flags-function.ts";
@@ -71,8 +71,9 @@ function recordCases(context: BenchContext, cases: LoadCase[], results: Map<stri
     // does not limit; paired run by run (baseline and case ran next to each other).
     const baselineRuns = c.baselineId ? results.get(c.baselineId)! : undefined;
     const capacity = baselineRuns && runs.map((r, i) => baselineRuns[i]!.serverCpuMicrosPerRequest / r.serverCpuMicrosPerRequest);
-    const facts = c.baselineId ? { caseGeneratorShare: share(c.id), baselineGeneratorShare: share(c.baselineId) } : undefined;
-    const throughputFacts = facts && capacity ? { ...facts, capacity: { ratio: median(capacity), baselineServerShare: serverShare(c.baselineId!) } } : undefined;
+    const shares = (id: string) => ({ generatorShare: share(id), serverShare: serverShare(id) });
+    const facts = c.baselineId ? { case: shares(c.id), baseline: shares(c.baselineId) } : undefined;
+    const throughputFacts = facts && capacity ? { ...facts, capacityRatio: median(capacity) } : undefined;
     book.add({ id: `${c.id}.rps`, label: `${c.label}: throughput`, unit: "req/s", samples: runs.map((r) => r.requestsPerSecond), baselineId: base("rps"), note, target: c.minRatio === undefined || !throughputFacts ? undefined : judged({ min: c.minRatio }, throughputFacts) });
     book.add({ id: `${c.id}.p50`, label: `${c.label}: p50 latency`, unit: "ms", samples: runs.map((r) => r.p50Ms), baselineId: base("p50") });
     book.add({ id: `${c.id}.p99`, label: `${c.label}: p99 latency`, unit: "ms", samples: runs.map((r) => r.p99Ms), baselineId: base("p99"), target: c.maxP99Ratio === undefined || !facts ? undefined : judged({ max: c.maxP99Ratio }, facts) });
