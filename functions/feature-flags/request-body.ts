@@ -18,7 +18,7 @@ export async function readBodyWithin(request: Request, maxBytes: number): Promis
   const declared = request.headers.get("content-length");
   const declaredBytes = declared !== null && /^\d+$/.test(declared.trim()) ? Number(declared) : null;
   if (declaredBytes !== null && declaredBytes > maxBytes) return failure("too_large");
-  if (!request.body) return ok("");
+  // Before touching request.body: asking for it builds a stream the one-go read does without.
   if (declaredBytes !== null) {
     try {
       const bytes = new Uint8Array(await request.arrayBuffer());
@@ -27,6 +27,7 @@ export async function readBodyWithin(request: Request, maxBytes: number): Promis
       return failure("unreadable");
     }
   }
+  if (!request.body) return ok("");
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
