@@ -70,14 +70,7 @@ export function evaluateFlag(
   subject: string,
   override?: FlagOverride,
 ): FlagEvaluation {
-  return evaluateBucket(flag, bucketOf(flag.bucketGroup || flag.key, subject), override);
-}
-
-/**
- * evaluateFlag for a subject whose bucket in the flag's group is already known (a caller that
- * remembers buckets of repeated subjects): `bucket` must be bucketOf(flag.bucketGroup || flag.key, subject).
- */
-export function evaluateBucket(flag: FlagDefinition, bucket: number, override?: FlagOverride): FlagEvaluation {
+  const bucket = bucketOf(flag.bucketGroup || flag.key, subject);
   const overridden = override !== undefined;
   // One object literal shape for every answer (no closure per call): the evaluation loop of a
   // lookup is allocation-light.

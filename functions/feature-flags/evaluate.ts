@@ -7,8 +7,7 @@
 //   5. no flags could be read     off, reason ERROR
 // A key set only by an override (no row) is served from the override alone.
 
-import { evaluateBucket, evaluateWithoutData, type FlagEvaluation, type FlagOverride } from "../_shared/rollout.ts";
-import { BucketCache } from "./bucket-cache.ts";
+import { evaluateFlag, evaluateWithoutData, type FlagEvaluation, type FlagOverride } from "../_shared/rollout.ts";
 import type { FlagSnapshot, SourceState } from "./flag-store.ts";
 
 /** Where the answer's flag data came from, included in every lookup response. */
@@ -51,9 +50,6 @@ let lastKeys:
   | { flags: FlagSnapshot["flags"]; lastKnownKeys: FlagSnapshot["lastKnownKeys"]; overrides: ReadonlyMap<string, FlagOverride>; keys: readonly string[] }
   | undefined;
 
-/** Buckets of repeated subjects, for the life of the isolate (bucket-cache.ts). */
-const buckets = new BucketCache();
-
 /**
  * One flag for one subject; null when the key is unknown. With no data at all, any key gets an
  * answer (off, ERROR): the function cannot tell an unknown key from a flag it failed to read.
@@ -66,7 +62,7 @@ export function evaluateKey(
 ): FlagEvaluation | null {
   const override = overrides.get(key);
   const flag = snapshot.flags?.get(key);
-  if (flag) return evaluateBucket(flag, buckets.bucketOf(flag.bucketGroup || flag.key, subject), override);
+  if (flag) return evaluateFlag(flag, subject, override);
   if (override || snapshot.flags === null) return evaluateWithoutData(key, subject, override);
   return null;
 }
