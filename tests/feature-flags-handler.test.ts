@@ -211,6 +211,11 @@ describe("OFREP", () => {
     const first = await ofrep("", { context: { targetingKey: "tenant-1" } });
     expect(first.status).toBe(200);
     expect(first.json.flags.map((f: { key: string }) => f.key)).toEqual(["DLQ_ENABLED", "JOB_HEARTBEAT"]);
+    // Each flag as the single-flag route answers it, with the source's age in its metadata.
+    const single = await ofrep("/DLQ_ENABLED", { context: { targetingKey: "tenant-1" } });
+    const withoutAge = ({ metadata: { sourceAgeMs, ...metadata }, ...rest }: { metadata: { sourceAgeMs: unknown } }) => ({ ...rest, metadata, age: typeof sourceAgeMs });
+    expect(withoutAge(first.json.flags[0])).toEqual(withoutAge(single.json));
+    expect(withoutAge(first.json.flags[1]).age).toBe("number");
     const etag = first.headers.get("etag")!;
     expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
     const unchanged = await ofrep("", { context: { targetingKey: "tenant-1" } }, { "If-None-Match": etag });

@@ -220,10 +220,13 @@ export function createHandler(deps: HandlerDependencies): Handler {
     return withFlags((flags) => {
       const evaluations = evaluateAll(flags, deps.config.overrides, subject.data);
       // The ETag covers the answers, not the cache age, so an unchanged answer is a 304.
-      const etag = etagOf(`[${evaluations.map((e) => ofrepFlagJson(e, flags, false)).join(",")}]`);
+      const withoutAge = evaluations.map((e) => ofrepFlagJson(e, flags, false));
+      const etag = etagOf(`[${withoutAge.join(",")}]`);
       const headers = { ETag: etag, "X-Flags-Source": flags.state };
       if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, headers);
-      const answers = evaluations.map((e) => ofrepFlagJson(e, flags)).join(",");
+      // Each answer with the age is the one without it, the age put before its closing "}}".
+      const age = flags.ageMs === null ? "" : `,"sourceAgeMs":${flags.ageMs}}}`;
+      const answers = age === "" ? withoutAge.join(",") : withoutAge.map((text) => text.slice(0, -2) + age).join(",");
       return new Response(`{"flags":[${answers}]}`, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
     });
   }
