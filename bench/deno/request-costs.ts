@@ -13,7 +13,7 @@ import { createAuthenticator, type Authenticator, type VerifyAuth } from "../../
 import { loadConfig } from "../../functions/feature-flags/config.ts";
 import type { FlagDatabase } from "../../functions/feature-flags/flag-database.ts";
 import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
-import { createHandler } from "../../functions/feature-flags/handler.ts";
+import { createHandler, type Handler } from "../../functions/feature-flags/handler.ts";
 
 const runs = Number(Deno.args[0] ?? 3);
 const REQUESTS = 10_000;
@@ -44,7 +44,7 @@ async function microsecondsPer(work: (i: number) => Promise<unknown> | unknown):
   return ((performance.now() - started) / REQUESTS) * 1000;
 }
 
-const lookup = (handler: (request: Request) => Promise<Response>, headers: Record<string, string>) => async (i: number) => {
+const lookup = (handler: Handler, headers: Record<string, string>) => async (i: number) => {
   const response = await handler(requestFor(i, headers));
   if (response.status !== 200) throw new Error(`lookup answered ${response.status}: ${await response.text()}`);
   await response.text();

@@ -6,19 +6,17 @@
 // Each request names a new subject (the function's worst case: nothing about the subject can be
 // remembered), except the "repeated subjects" case, which cycles over 1,000 tenants as real
 // traffic does. Besides req/s and latency, each case reports the server's CPU time per request
-// and the generator's CPU: a run in which wrk kept its own core busy was limited by the
-// generator, and its targets are marked load-generator-bound instead of met.
+// (and the capacity ratio it gives against the baseline) and the generator's CPU: how a run held
+// back by wrk or by a busy machine still decides a target, or does not, is bench/lib/verdicts.ts.
 import path from "node:path";
 import type { BenchContext, BenchGroup } from "../lib/context.ts";
 import type { Lookup } from "../lib/flags-function.ts";
 import * as flagsFunction from "../lib/flags-function.ts";
 import { BENCH_DIR, startDenoServe, type RunningProcess } from "../lib/processes.ts";
-import { ratioTarget, type Figure, type Target } from "../lib/results.ts";
 import { median } from "../lib/stats.ts";
+import { judged } from "../lib/verdicts.ts";
 import { ensureWrk, GENERATOR_CPU, pinningUnavailable, processCpuSeconds, runWrk, SERVER_CPU, type RequestTemplate, type WrkResult } from "../lib/wrk.ts";
 
-/** A generator busier than this share of its core may have set the rate itself. */
-const GENERATOR_BOUND_SHARE = 0.9;
 /** Tenants the repeated-subjects case cycles over. */
 const REPEATED_SUBJECTS = 1_000;
 
@@ -39,6 +37,8 @@ interface LoadCase {
 
 interface CaseRun extends WrkResult {
   serverCpuMicrosPerRequest: number;
+  /** The server's CPU time over the measured window (1 = its core was saturated). */
+  serverCpuShare: number;
 }
 
 async function measureCases(context: BenchContext, wrk: string, cases: LoadCase[]): Promise<Map<string, CaseRun[]>> {
@@ -51,36 +51,36 @@ async function measureCases(context: BenchContext, wrk: string, cases: LoadCase[
       const cpuBefore = processCpuSeconds(c.server.pid);
       const result = await runWrk(wrk, { ...options, durationSeconds: settings.durationSeconds });
       const serverCpu = processCpuSeconds(c.server.pid) - cpuBefore;
-      const caseRun = { ...result, serverCpuMicrosPerRequest: (serverCpu / result.requests) * 1e6 };
-      context.log(`  ${c.id} run ${run + 1}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, server ${caseRun.serverCpuMicrosPerRequest.toFixed(1)} µs CPU/request, wrk ${(result.generatorCpuShare * 100).toFixed(0)} % of its core`);
+      const caseRun = { ...result, serverCpuMicrosPerRequest: (serverCpu / result.requests) * 1e6, serverCpuShare: serverCpu / (result.requests / result.requestsPerSecond) };
+      context.log(`  ${c.id} run ${run + 1}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, server ${caseRun.serverCpuMicrosPerRequest.toFixed(1)} µs CPU/request (${(caseRun.serverCpuShare * 100).toFixed(0)} % of its core), wrk ${(result.generatorCpuShare * 100).toFixed(0)} % of its core`);
       results.get(c.id)!.push(caseRun);
     }
   }
   return results;
 }
 
-/** The target, unless the generator (this case's or its baseline's) may have set the rate. */
-function judged(target: (figure: Omit<Figure, "target">) => Target, generatorShares: number[]): (figure: Omit<Figure, "target">) => Target {
-  return (figure) => {
-    const verdict = target(figure);
-    const busiest = Math.max(...generatorShares);
-    if (busiest < GENERATOR_BOUND_SHARE) return verdict;
-    return { ...verdict, met: false, shortfall: undefined, inconclusive: `load-generator-bound: wrk used ${(busiest * 100).toFixed(0)} % of its core (median of a run set), so the rate is the generator's, not the server's` };
-  };
-}
-
 function recordCases(context: BenchContext, cases: LoadCase[], results: Map<string, CaseRun[]>): void {
   const { book } = context;
   const share = (id: string) => median(results.get(id)!.map((r) => r.generatorCpuShare));
+  const serverShare = (id: string) => median(results.get(id)!.map((r) => r.serverCpuShare));
   for (const c of cases) {
     const runs = results.get(c.id)!;
-    const shares = [share(c.id), ...(c.baselineId ? [share(c.baselineId)] : [])];
-    const note = `wrk at ${(share(c.id) * 100).toFixed(0)} % of its core`;
+    const note = `wrk at ${(share(c.id) * 100).toFixed(0)} % of its core, server at ${(serverShare(c.id) * 100).toFixed(0)} % of its`;
     const base = (suffix: string) => c.baselineId && `${c.baselineId}.${suffix}`;
-    book.add({ id: `${c.id}.rps`, label: `${c.label}: throughput`, unit: "req/s", samples: runs.map((r) => r.requestsPerSecond), baselineId: base("rps"), note, target: c.minRatio === undefined ? undefined : judged(ratioTarget({ min: c.minRatio }), shares) });
+    // Capacity: what each server does with its core saturated, from CPU per request, which wrk
+    // does not limit; paired run by run (baseline and case ran next to each other).
+    const baselineRuns = c.baselineId ? results.get(c.baselineId)! : undefined;
+    const capacity = baselineRuns && runs.map((r, i) => baselineRuns[i]!.serverCpuMicrosPerRequest / r.serverCpuMicrosPerRequest);
+    const shares = (id: string) => ({ generatorShare: share(id), serverShare: serverShare(id) });
+    const facts = c.baselineId ? { case: shares(c.id), baseline: shares(c.baselineId) } : undefined;
+    const throughputFacts = facts && capacity ? { ...facts, capacityRatio: median(capacity) } : undefined;
+    book.add({ id: `${c.id}.rps`, label: `${c.label}: throughput`, unit: "req/s", samples: runs.map((r) => r.requestsPerSecond), baselineId: base("rps"), note, target: c.minRatio === undefined || !throughputFacts ? undefined : judged({ min: c.minRatio }, throughputFacts) });
     book.add({ id: `${c.id}.p50`, label: `${c.label}: p50 latency`, unit: "ms", samples: runs.map((r) => r.p50Ms), baselineId: base("p50") });
-    book.add({ id: `${c.id}.p99`, label: `${c.label}: p99 latency`, unit: "ms", samples: runs.map((r) => r.p99Ms), baselineId: base("p99"), target: c.maxP99Ratio === undefined ? undefined : judged(ratioTarget({ max: c.maxP99Ratio }), shares) });
+    book.add({ id: `${c.id}.p99`, label: `${c.label}: p99 latency`, unit: "ms", samples: runs.map((r) => r.p99Ms), baselineId: base("p99"), target: c.maxP99Ratio === undefined || !facts ? undefined : judged({ max: c.maxP99Ratio }, facts) });
     book.add({ id: `${c.id}.cpu`, label: `${c.label}: server CPU per request`, unit: "µs", samples: runs.map((r) => r.serverCpuMicrosPerRequest), baselineId: base("cpu") });
+    if (capacity) {
+      book.add({ id: `${c.id}.capacity`, label: `${c.label}: capacity from server CPU (baseline µs / this µs per request, run by run)`, unit: "x", samples: capacity });
+    }
   }
   // The generator's ceiling: requests per CPU-second of wrk on its core, over every run.
   const all = [...results.values()].flat();

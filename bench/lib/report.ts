@@ -23,7 +23,8 @@ function cell(text: string): string {
 function targetCell(figure: Figure): string {
   if (!figure.target) return "";
   if (figure.target.inconclusive) return `**not judged** (${figure.target.text}): ${figure.target.inconclusive}`;
-  return figure.target.met ? `met (${figure.target.text})` : `**missed** (${figure.target.text}): ${figure.target.shortfall}`;
+  if (figure.target.met) return `met (${figure.target.text})${figure.target.basis ? `: ${figure.target.basis}` : ""}`;
+  return `**missed** (${figure.target.text}): ${figure.target.shortfall}`;
 }
 
 function groupTables(report: RunReport): string {
@@ -54,7 +55,7 @@ function targetSummary(report: RunReport): string {
   const unjudged = targeted.filter((f) => f.target!.inconclusive);
   const missed = targeted.filter((f) => !f.target!.met && !f.target!.inconclusive);
   const met = targeted.length - missed.length - unjudged.length;
-  const lines = [`Targets: ${met} of ${targeted.length} met${unjudged.length ? `, ${unjudged.length} not judged (load-generator-bound)` : ""}.`];
+  const lines = [`Targets: ${met} of ${targeted.length} met${unjudged.length ? `, ${unjudged.length} not judged (the runs could not decide)` : ""}.`];
   for (const f of missed) lines.push(`- Missed: ${f.label}: ${f.target!.shortfall} (target ${f.target!.text}).`);
   for (const f of unjudged) lines.push(`- Not judged: ${f.label}: ${f.target!.inconclusive}.`);
   if (report.notMeasured.length) lines.push(`- Not measured: ${report.notMeasured.length} figure(s), reasons in the tables.`);
@@ -69,7 +70,7 @@ export function renderMarkdown(report: RunReport): string {
     "",
     `Machine: ${machineLine(report.machine)}.`,
     "",
-    `HTTP: wrk, one thread pinned to core 1, every server pinned to core 0 (taskset), ${report.settings.connections} connections, ${report.settings.warmupSeconds} s warm-up then ${report.settings.durationSeconds} s measured per run, cases alternating run by run, 127.0.0.1 only. A target whose run had wrk at >= 90 % of its core is not judged (load-generator-bound). How to read this: docs/benchmarks.md.`,
+    `HTTP: wrk, one thread pinned to core 1, every server pinned to core 0 (taskset), ${report.settings.connections} connections, ${report.settings.warmupSeconds} s warm-up then ${report.settings.durationSeconds} s measured per run, cases alternating run by run, 127.0.0.1 only. A run with wrk at >= 90 % of its core, or its server under 80 % of its, decides a target only where that bound still settles it, else server CPU per request decides throughput, else the target is not judged. How to read this: docs/benchmarks.md.`,
     "",
     targetSummary(report),
     "",

@@ -10,6 +10,8 @@ export interface Target {
   shortfall?: string;
   /** Set when the figure cannot be judged (e.g. the load generator set the rate): why. Then met is false. */
   inconclusive?: string;
+  /** When met other than by the plain ratio of medians (bench/lib/verdicts.ts): on what grounds. */
+  basis?: string;
 }
 
 export interface Figure {

@@ -11,6 +11,7 @@
 // pinned by rollout-vectors.json. Changing the rule moves users between buckets: give the vectors
 // a new version instead of editing them.
 
+import { failure, ok, type Result } from "./result.ts";
 import { sha256FirstWordOfJoined } from "./sha256.ts";
 
 export const BUCKET_COUNT = 10_000;
@@ -53,7 +54,8 @@ export interface FlagEvaluation {
   overridden: boolean;
 }
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
+/** A validated value, or why the input is not valid (in words). */
+export type Validated<T> = Result<T, string>;
 
 const utf8 = new TextEncoder();
 
@@ -93,42 +95,42 @@ export function evaluateWithoutData(key: string, subject: string, override?: Fla
 }
 
 export function validateSubject(subject: string | null | undefined): Validated<string> {
-  if (subject === null || subject === undefined) return { ok: false, error: "subject is required" };
-  if (subject.length === 0) return { ok: false, error: "subject must not be empty" };
+  if (subject === null || subject === undefined) return failure("subject is required");
+  if (subject.length === 0) return failure("subject must not be empty");
   // A UTF-16 code unit is at most 3 UTF-8 bytes: short subjects need no encoding to be counted.
-  if (subject.length * 3 <= MAX_SUBJECT_BYTES) return { ok: true, value: subject };
+  if (subject.length * 3 <= MAX_SUBJECT_BYTES) return ok(subject);
   const bytes = utf8.encode(subject).length;
   if (bytes > MAX_SUBJECT_BYTES) {
-    return { ok: false, error: `subject is ${bytes} bytes; at most ${MAX_SUBJECT_BYTES} UTF-8 bytes are allowed` };
+    return failure(`subject is ${bytes} bytes; at most ${MAX_SUBJECT_BYTES} UTF-8 bytes are allowed`);
   }
-  return { ok: true, value: subject };
+  return ok(subject);
 }
 
 export function validateFlagKey(key: string): Validated<string> {
-  if (FLAG_KEY_PATTERN.test(key)) return { ok: true, value: key };
-  return { ok: false, error: `flag key ${JSON.stringify(key.slice(0, 80))} must be upper snake case (A-Z, 0-9, _), start with a letter and be at most 64 characters` };
+  if (FLAG_KEY_PATTERN.test(key)) return ok(key);
+  return failure(`flag key ${JSON.stringify(key.slice(0, 80))} must be upper snake case (A-Z, 0-9, _), start with a letter and be at most 64 characters`);
 }
 
 export function validateRolloutPercentage(value: unknown): Validated<number> {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    return { ok: false, error: "rollout percentage must be a number" };
+    return failure("rollout percentage must be a number");
   }
-  if (value < 0 || value > 100) return { ok: false, error: `rollout percentage must be between 0 and 100, got ${value}` };
+  if (value < 0 || value > 100) return failure(`rollout percentage must be between 0 and 100, got ${value}`);
   if (Math.abs(value * 100 - Math.round(value * 100)) > 1e-9) {
-    return { ok: false, error: `rollout percentage must be in steps of 0.01, got ${value}` };
+    return failure(`rollout percentage must be in steps of 0.01, got ${value}`);
   }
-  return { ok: true, value };
+  return ok(value);
 }
 
 /** Parses FEATURE_FLAG_<KEY>: "true", "false", or a percentage such as "5" or "12.5%". */
 export function parseOverride(raw: string): Validated<FlagOverride> {
   const text = raw.trim().toLowerCase();
-  if (text === "true") return { ok: true, value: { kind: "on" } };
-  if (text === "false") return { ok: true, value: { kind: "off" } };
+  if (text === "true") return ok({ kind: "on" });
+  if (text === "false") return ok({ kind: "off" });
   const match = /^(\d{1,3}(?:\.\d{1,2})?)%?$/.exec(text);
   if (match) {
     const percentage = validateRolloutPercentage(Number(match[1]));
-    if (percentage.ok) return { ok: true, value: { kind: "percentage", percentage: percentage.value } };
+    if (percentage.error === null) return ok({ kind: "percentage", percentage: percentage.data });
   }
-  return { ok: false, error: `override ${JSON.stringify(raw)} must be true, false or a percentage from 0 to 100` };
+  return failure(`override ${JSON.stringify(raw)} must be true, false or a percentage from 0 to 100`);
 }

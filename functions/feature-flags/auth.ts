@@ -8,7 +8,7 @@
 // Credentials that verified are remembered (credential-memo.ts) so a repeat caller skips the crypto.
 
 import { CredentialMemo, credentialKey, DEFAULT_MEMO_ENTRIES } from "./credential-memo.ts";
-import { fail, ok, type Result } from "./errors.ts";
+import { fail, ok, type ApiResult } from "./errors.ts";
 
 /** The part of @supabase/server's AuthResult this function uses. */
 export interface VerifiedAuth {
@@ -33,12 +33,11 @@ export interface Caller {
 
 const READERS = ["user", "publishable:*", "secret:*"] as const;
 const WRITERS = ["secret:*"] as const;
-const READERS_KEY = READERS.join(",");
-const WRITERS_KEY = WRITERS.join(",");
 
 export interface Authenticator {
-  reader(request: Request): Promise<Result<Caller>>;
-  writer(request: Request): Promise<Result<Caller>>;
+  /** Synchronous when the credential is remembered (no verification to wait for). */
+  reader(request: Request): ApiResult<Caller> | Promise<ApiResult<Caller>>;
+  writer(request: Request): Promise<ApiResult<Caller>>;
 }
 
 export interface AuthenticatorOptions {
@@ -55,19 +54,13 @@ export interface AuthenticatorOptions {
  */
 export function createAuthenticator(verifyAuth: VerifyAuth, authEnv: object = {}, options: AuthenticatorOptions = {}): Authenticator {
   const now = options.now ?? Date.now;
-  const memo = new CredentialMemo<Caller>(options.memoEntries ?? DEFAULT_MEMO_ENTRIES, now);
-  const check = async (request: Request, modes: readonly ("user" | `publishable:${string}` | `secret:${string}`)[], modesKey: string): Promise<Result<Caller>> => {
-    // verifyAuth reads exactly these two headers, so they (and the modes) decide its answer.
-    const authorization = request.headers.get("authorization");
-    const apikey = request.headers.get("apikey");
-    // An API key alone (no Authorization header) is remembered by its own text, which costs no
-    // hash per request: it is stored only once it verified, that is when it equals one of the keys
-    // in this isolate's environment, so the memo holds no secret the isolate did not hold. Its
-    // entries cannot meet the hashed ones (64 hex digits, no newline).
-    const keyOnly = authorization === null && apikey !== null;
-    const key = keyOnly ? `${modesKey}\n${apikey}` : authorization === null ? null : credentialKey(modesKey, authorization, apikey);
-    const remembered = key === null ? undefined : memo.get(key);
-    if (remembered) return ok(remembered);
+  // One memo per set of modes (readers, writers), as the modes decide verifyAuth's answer too. It
+  // holds the whole answer (frozen), so a remembered caller costs no allocation.
+  const entries = options.memoEntries ?? DEFAULT_MEMO_ENTRIES;
+  const memos = { readers: new CredentialMemo<ApiResult<Caller>>(entries, now), writers: new CredentialMemo<ApiResult<Caller>>(entries, now) };
+  type Mode = "user" | `publishable:${string}` | `secret:${string}`;
+  type Memo = (typeof memos)["readers"];
+  const verify = async (request: Request, modes: readonly Mode[], memo: Memo, key: string | null): Promise<ApiResult<Caller>> => {
     const { data, error } = await verifyAuth(request, { auth: [...modes], env: authEnv });
     if (error) {
       if (error.status >= 500) return fail("not_configured", `authentication is not configured: ${error.message}`);
@@ -75,21 +68,33 @@ export function createAuthenticator(verifyAuth: VerifyAuth, authEnv: object = {}
     }
     if (data.authMode === "none") return fail("unauthorized", "credentials are required");
     const actor = data.authMode === "user" ? `user:${data.userClaims?.id ?? "unknown"}` : `${data.authMode} key "${data.keyName ?? "default"}"`;
-    const caller: Caller = Object.freeze({ mode: data.authMode, actor });
+    const result = Object.freeze(ok(Object.freeze<Caller>({ mode: data.authMode, actor })));
     if (key !== null) {
-      if (data.authMode !== "user") memo.set(key, caller);
-      else if (typeof data.jwtClaims?.exp === "number") memo.set(key, caller, data.jwtClaims.exp * 1000);
+      if (data.authMode !== "user") memo.set(key, result);
+      else if (typeof data.jwtClaims?.exp === "number") memo.set(key, result, data.jwtClaims.exp * 1000);
       // A JWT without exp is verified every time: there is no bound to remember it until.
     }
-    return ok(caller);
+    return result;
+  };
+  const check = (request: Request, modes: readonly Mode[], memo: Memo): ApiResult<Caller> | Promise<ApiResult<Caller>> => {
+    // verifyAuth reads exactly these two headers, so they (and the modes) decide its answer.
+    const authorization = request.headers.get("authorization");
+    const apikey = request.headers.get("apikey");
+    // An API key alone (no Authorization header) is remembered by its own text, which costs no
+    // hash and no new string per request: it is stored only once it verified, that is when it
+    // equals one of the keys in this isolate's environment, so the memo holds no secret the
+    // isolate did not hold. Its entries cannot meet the hashed ones (those start with a newline,
+    // which no header value holds).
+    const key = authorization === null ? apikey : `\n${credentialKey(authorization, apikey)}`;
+    return (key === null ? undefined : memo.get(key)) ?? verify(request, modes, memo, key);
   };
   return {
-    reader: (request) => check(request, READERS, READERS_KEY),
+    reader: (request) => check(request, READERS, memos.readers),
     async writer(request) {
-      const writer = await check(request, WRITERS, WRITERS_KEY);
+      const writer = await check(request, WRITERS, memos.writers);
       if (writer.data || writer.error.code === "not_configured") return writer;
       // Tell "valid but not allowed to write" (403) from "not a valid credential" (401).
-      const reader = await check(request, READERS, READERS_KEY);
+      const reader = await check(request, READERS, memos.readers);
       if (reader.error) return reader;
       return fail("secret_key_required", `changing a flag needs a secret key; this request has a ${reader.data.mode === "user" ? "user JWT" : "publishable key"}`);
     },

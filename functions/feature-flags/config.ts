@@ -77,7 +77,7 @@ export function readOverrides(env: Environment): Pick<FunctionConfig, "overrides
       continue;
     }
     const parsed = parseOverride(raw);
-    if (parsed.ok) overrides.set(key, parsed.value);
+    if (parsed.error === null) overrides.set(key, parsed.data);
     else invalidOverrides.push({ variable, error: `${variable}: ${parsed.error}` });
   }
   return { overrides, invalidOverrides };

@@ -42,7 +42,8 @@ export class CredentialMemo<T> {
   get(key: string): T | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (this.now() >= entry.expiresAtMs) {
+    // API keys never expire here: no clock read for them.
+    if (entry.expiresAtMs !== Infinity && this.now() >= entry.expiresAtMs) {
       this.#entries.delete(key);
       return undefined;
     }

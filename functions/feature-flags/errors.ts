@@ -2,7 +2,12 @@
 // The core returns { data, error } with a code; only the edge (handler.ts) turns codes into a
 // status and a JSON body `{ "error": { "code": "...", "message": "..." } }`.
 //
-// OFREP routes answer in the protocol's own error shape instead (see ofrep.ts).
+// OFREP routes answer in the protocol's own error shape instead: ofrep.ts has its codes, their
+// status and its bodies.
+
+import { failure, type Result } from "../_shared/result.ts";
+
+export { ok } from "../_shared/result.ts";
 
 export const ERROR_STATUS = {
   /** No credentials, or credentials that match no key or JWT. */
@@ -40,12 +45,9 @@ export interface ApiError {
   message: string;
 }
 
-export type Result<T> = { data: T; error: null } | { data: null; error: ApiError };
+/** What the function's core answers: data, or an error with a code the edge turns into a status. */
+export type ApiResult<T> = Result<T, ApiError>;
 
-export function ok<T>(data: T): Result<T> {
-  return { data, error: null };
-}
-
-export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
-  return { data: null, error: { code, message } };
+export function fail(code: ErrorCode, message: string): { data: null; error: ApiError } {
+  return failure({ code, message });
 }

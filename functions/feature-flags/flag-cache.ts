@@ -46,15 +46,22 @@ export interface FlagCacheOptions {
   onLoadError?: (error: unknown) => void;
 }
 
+interface GoodRead {
+  flags: Map<string, FlagDefinition>;
+  keys: readonly string[];
+  fetchedAt: number;
+}
+
 export class FlagCache {
   /** keys: derived once per read, not per request (peek runs on every lookup). */
-  #good: { flags: Map<string, FlagDefinition>; keys: readonly string[]; fetchedAt: number } | null = null;
+  #good: GoodRead | null = null;
   #lastAttemptAt: number | null = null;
   #lastError: string | null = null;
   #inFlight: Promise<void> | null = null;
   /** Set by invalidate(): the next request waits for the read, so it serves this instance's own write. */
   #waitForRead = true;
   #reads = 0;
+  #lastPeek: { at: number; good: GoodRead | null; lastError: string | null; snapshot: FlagSnapshot } | null = null;
   readonly #options: FlagCacheOptions;
   readonly #now: () => number;
 
@@ -79,9 +86,23 @@ export class FlagCache {
     return this.peek();
   }
 
+  /** The flags to serve now when no read is due, without waiting; null when snapshot() must read. */
+  current(): FlagSnapshot | null {
+    return this.#due() ? null : this.peek();
+  }
+
   /** The flags to serve now, without reading the table. */
   peek(): FlagSnapshot {
     const now = this.#now();
+    // Lookups within the same millisecond share one snapshot (nothing in it can differ).
+    const last = this.#lastPeek;
+    if (last !== null && last.at === now && last.good === this.#good && last.lastError === this.#lastError) return last.snapshot;
+    const snapshot = this.#build(now);
+    this.#lastPeek = { at: now, good: this.#good, lastError: this.#lastError, snapshot };
+    return snapshot;
+  }
+
+  #build(now: number): FlagSnapshot {
     const good = this.#good;
     const age = good ? now - good.fetchedAt : null;
     const lastError = this.#lastError;

@@ -2,12 +2,12 @@
 // `rollout_percentage` (0 to 100 in steps of 0.01), nothing else.
 
 import { validateRolloutPercentage } from "../_shared/rollout.ts";
-import { fail, ok, type Result } from "./errors.ts";
+import { fail, ok, type ApiResult } from "./errors.ts";
 import type { FlagPatch } from "./flag-database.ts";
 
 const ALLOWED_FIELDS = new Set(["enabled", "rollout_percentage"]);
 
-export function parseFlagChange(bodyText: string): Result<FlagPatch> {
+export function parseFlagChange(bodyText: string): ApiResult<FlagPatch> {
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
@@ -29,8 +29,8 @@ export function parseFlagChange(bodyText: string): Result<FlagPatch> {
   }
   if ("rollout_percentage" in fields) {
     const percentage = validateRolloutPercentage(fields.rollout_percentage);
-    if (!percentage.ok) return fail("invalid_body", percentage.error.replace("rollout percentage", "rollout_percentage"));
-    change.rolloutPercentage = percentage.value;
+    if (percentage.error !== null) return fail("invalid_body", percentage.error.replace("rollout percentage", "rollout_percentage"));
+    change.rolloutPercentage = percentage.data;
   }
   if (change.enabled === undefined && change.rolloutPercentage === undefined) {
     return fail("invalid_body", "set enabled and/or rollout_percentage");

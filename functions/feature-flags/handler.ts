@@ -6,15 +6,15 @@ import { validateFlagKey, validateSubject } from "../_shared/rollout.ts";
 import type { Authenticator, Caller } from "./auth.ts";
 import type { FunctionConfig } from "./config.ts";
 import { corsHeadersFor } from "./cors.ts";
-import { ERROR_STATUS, type ApiError, type ErrorCode } from "./errors.ts";
+import { ERROR_STATUS, fail, type ApiError, type ApiResult } from "./errors.ts";
 import { listAnswerJson, ofrepFlagJson, singleAnswerJson } from "./answers.ts";
 import { evaluateAll, evaluateKey, sourceReport } from "./evaluate.ts";
 import type { FlagDatabase } from "./flag-database.ts";
-import type { FlagCache, SourceState } from "./flag-cache.ts";
+import type { FlagCache, FlagSnapshot, SourceState } from "./flag-cache.ts";
 import { parseFlagChange } from "./flag-update.ts";
-import { etagOf, ifNoneMatchHits, parseOfrepRequest } from "./ofrep.ts";
+import { etagOf, ifNoneMatchHits, ofrepErrorAnswer, parseOfrepRequest, type OfrepError } from "./ofrep.ts";
 import { queryParam, targetOf, type RequestTarget } from "./request-target.ts";
-import { readBodyWithin } from "./request-body.ts";
+import { readBodyWithin, type BodyRead } from "./request-body.ts";
 import { routeOf, type Route } from "./routes.ts";
 
 export interface HandlerDependencies {
@@ -34,7 +34,7 @@ const MAX_BODY_BYTES = 64 * 1024;
  * `target`: the pathname and query the function sees, when they are not the request URL's (the
  * local gateway strips its /functions/v1 prefix this way instead of copying the request).
  */
-export type Handler = (request: Request, target?: RequestTarget) => Promise<Response>;
+export type Handler = (request: Request, target?: RequestTarget) => Response | Promise<Response>;
 
 export function createHandler(deps: HandlerDependencies): Handler {
   const cors = corsHeadersFor(deps.supabaseCors);
@@ -48,85 +48,108 @@ export function createHandler(deps: HandlerDependencies): Handler {
     const base = body === null ? EMPTY_HEADERS : JSON_HEADERS;
     return new Response(body === null ? null : JSON.stringify(body), { status, headers: headers ? { ...base, ...headers } : base });
   };
-  // Lookup answers: JSON text (answers.ts) and one prebuilt header object per source state.
-  const answerHeaders: Readonly<Record<SourceState, Readonly<Record<string, string>>>> = {
-    fresh: { ...JSON_HEADERS, "X-Flags-Source": "fresh" },
-    stale: { ...JSON_HEADERS, "X-Flags-Source": "stale" },
-    unavailable: { ...JSON_HEADERS, "X-Flags-Source": "unavailable" },
+  // Lookup answers: JSON text (answers.ts) with headers built once per source state, with and
+  // without CORS (a browser's request carries Origin), instead of headers set per answer. A plain
+  // object: Deno turns it into the response's headers faster than an array or a Headers object.
+  const lookupHeaders = (state: SourceState, withCors: boolean): Readonly<Record<string, string>> =>
+    ({ ...JSON_HEADERS, "X-Flags-Source": state, ...(withCors ? cors : {}) });
+  const answerHeaders = {
+    plain: { fresh: lookupHeaders("fresh", false), stale: lookupHeaders("stale", false), unavailable: lookupHeaders("unavailable", false) },
+    cors: { fresh: lookupHeaders("fresh", true), stale: lookupHeaders("stale", true), unavailable: lookupHeaders("unavailable", true) },
+  } as const;
+  const answer = (json: string, state: SourceState, browser: boolean) =>
+    new Response(json, { status: 200, headers: (browser ? answerHeaders.cors : answerHeaders.plain)[state] });
+  const error = (apiError: ApiError, headers?: Record<string, string>) =>
+    respond(ERROR_STATUS[apiError.code], { error: apiError satisfies ApiError }, headers);
+  const ofrepError = (failure: OfrepError, key?: string) => {
+    const { status, body } = ofrepErrorAnswer(failure, key);
+    return respond(status, body);
   };
-  const answer = (json: string, state: keyof typeof answerHeaders) => new Response(json, { status: 200, headers: answerHeaders[state] });
-  const error = (code: ErrorCode, message: string, headers?: Record<string, string>) =>
-    respond(ERROR_STATUS[code], { error: { code, message } satisfies ApiError }, headers);
-  const fromError = (apiError: ApiError) => error(apiError.code, apiError.message);
+  // The flags to serve: without waiting when no read is due (every lookup but one per TTL), so a
+  // lookup runs to its answer synchronously.
+  const withFlags = (answerWith: (flags: FlagSnapshot) => Response): Response | Promise<Response> => {
+    const current = deps.store.current();
+    return current !== null ? answerWith(current) : deps.store.snapshot().then(answerWith);
+  };
 
-  async function dispatch(request: Request, target: RequestTarget, route: Route): Promise<Response> {
+  function dispatch(request: Request, target: RequestTarget, route: Route, browser: boolean): Response | Promise<Response> {
     switch (route.kind) {
       case "preflight":
         return new Response(null, { status: 204, headers: cors });
       case "not_found":
-        return error("route_not_found", "no such endpoint: see GET /feature-flags, /feature-flags/<KEY>, /feature-flags/health and /feature-flags/ofrep/v1/evaluate/flags");
+        return error(NO_ROUTE);
       case "method_not_allowed":
-        return error("method_not_allowed", `use ${route.allow.join(", ")}`, { Allow: route.allow.join(", ") });
-      case "update_flag": {
-        const caller = await deps.auth.writer(request);
-        if (caller.error) return fromError(caller.error);
-        return updateFlag(request, route.key, caller.data);
-      }
+        return error({ code: "method_not_allowed", message: `use ${route.allow.join(", ")}` }, { Allow: route.allow.join(", ") });
+      case "update_flag":
+        return deps.auth.writer(request).then((caller) => (caller.error ? error(caller.error) : updateFlag(request, route.key, caller.data)));
     }
-    const caller = await deps.auth.reader(request);
-    if (caller.error) return fromError(caller.error);
+    const caller = deps.auth.reader(request);
+    return caller instanceof Promise ? caller.then((c) => serveRead(request, target, route, browser, c)) : serveRead(request, target, route, browser, caller);
+  }
+
+  function serveRead(request: Request, target: RequestTarget, route: Route, browser: boolean, caller: ApiResult<Caller>): Response | Promise<Response> {
+    if (caller.error) return error(caller.error);
     switch (route.kind) {
       case "list":
-        return listFlags(target);
+        return listFlags(target, browser);
       case "get_flag":
-        return getFlag(target, route.key);
+        return getFlag(target, route.key, browser);
       case "health":
         return health(caller.data);
       case "ofrep_flag":
-        return ofrepFlag(request, route.key);
+        return ofrepFlag(request, route.key, browser);
       case "ofrep_bulk":
         return ofrepBulk(request);
     }
+    throw new Error(`route ${route.kind} reached the readers' routes`);
   }
 
-  function subjectOf(target: RequestTarget) {
-    return validateSubject(queryParam(target.query, "subject"));
+  function subjectOf(target: RequestTarget): ApiResult<string> {
+    const subject = validateSubject(queryParam(target.query, "subject"));
+    return subject.error === null ? subject : fail("invalid_subject", subject.error);
   }
 
-  async function listFlags(target: RequestTarget): Promise<Response> {
-    const subject = subjectOf(target);
-    if (!subject.ok) return error("invalid_subject", subject.error);
-    const snapshot = await deps.store.snapshot();
-    const evaluations = evaluateAll(snapshot, deps.config.overrides, subject.value);
-    return answer(listAnswerJson(evaluations, subject.value, snapshot), snapshot.state);
-  }
-
-  async function getFlag(target: RequestTarget, rawKey: string): Promise<Response> {
+  function flagKeyOf(rawKey: string): ApiResult<string> {
     const key = validateFlagKey(rawKey);
-    if (!key.ok) return error("invalid_flag_key", key.error);
+    return key.error === null ? key : fail("invalid_flag_key", key.error);
+  }
+
+  function listFlags(target: RequestTarget, browser: boolean): Response | Promise<Response> {
     const subject = subjectOf(target);
-    if (!subject.ok) return error("invalid_subject", subject.error);
-    const snapshot = await deps.store.snapshot();
-    const evaluation = evaluateKey(snapshot, deps.config.overrides, key.value, subject.value);
-    if (!evaluation) return error("flag_not_found", `there is no flag ${key.value}`);
-    return answer(singleAnswerJson(evaluation, subject.value, snapshot), snapshot.state);
+    if (subject.error) return error(subject.error);
+    return withFlags((flags) => {
+      const evaluations = evaluateAll(flags, deps.config.overrides, subject.data);
+      return answer(listAnswerJson(evaluations, subject.data, flags), flags.state, browser);
+    });
+  }
+
+  function getFlag(target: RequestTarget, rawKey: string, browser: boolean): Response | Promise<Response> {
+    const key = flagKeyOf(rawKey);
+    if (key.error) return error(key.error);
+    const subject = subjectOf(target);
+    if (subject.error) return error(subject.error);
+    return withFlags((flags) => {
+      const evaluation = evaluateKey(flags, deps.config.overrides, key.data, subject.data);
+      if (!evaluation) return error({ code: "flag_not_found", message: `there is no flag ${key.data}` });
+      return answer(singleAnswerJson(evaluation, subject.data, flags), flags.state, browser);
+    });
   }
 
   async function updateFlag(request: Request, rawKey: string, caller: Caller): Promise<Response> {
-    const key = validateFlagKey(rawKey);
-    if (!key.ok) return error("invalid_flag_key", key.error);
-    const bodyText = await readBody(request);
-    if (bodyText === null) return error("invalid_body", `the body must be at most ${MAX_BODY_BYTES} bytes`);
-    const change = parseFlagChange(bodyText);
-    if (change.error) return fromError(change.error);
-    const result = await deps.database.updateFlag(key.value, change.data, caller.actor);
-    if (result.outcome === "not_found") return error("flag_not_found", `there is no flag ${key.value}`);
+    const key = flagKeyOf(rawKey);
+    if (key.error) return error(key.error);
+    const body = await readBody(request);
+    if (body.error) return error({ code: "invalid_body", message: `the body must be at most ${MAX_BODY_BYTES} bytes` });
+    const change = parseFlagChange(body.data);
+    if (change.error) return error(change.error);
+    const result = await deps.database.updateFlag(key.data, change.data, caller.actor);
+    if (result.outcome === "not_found") return error({ code: "flag_not_found", message: `there is no flag ${key.data}` });
     if (result.outcome === "not_applied") {
-      log(`feature-flags: updating ${key.value} was not applied: ${result.reason}`);
-      return error("database_unavailable", `the flag was not changed: ${result.reason}`);
+      log(`feature-flags: updating ${key.data} was not applied: ${result.reason}`);
+      return error({ code: "database_unavailable", message: `the flag was not changed: ${result.reason}` });
     }
     if (result.outcome === "unknown") {
-      log(`feature-flags: updating ${key.value}: outcome unknown: ${result.reason}`);
+      log(`feature-flags: updating ${key.data}: outcome unknown: ${result.reason}`);
       deps.store.invalidate();
       return respond(ERROR_STATUS.outcome_unknown, {
         error: { code: "outcome_unknown", message: `the change may or may not have been applied: ${result.reason}; read the flag again before retrying` } satisfies ApiError,
@@ -137,11 +160,11 @@ export function createHandler(deps: HandlerDependencies): Handler {
     const flag = result.flag;
     // This instance serves the change at once; other instances within their cache TTL.
     deps.store.invalidate();
-    const override = deps.config.overrides.get(key.value);
+    const override = deps.config.overrides.get(key.data);
     return respond(200, {
       flag,
       actor: caller.actor,
-      ...(override ? { warning: `FEATURE_FLAG_${key.value} is set in this function's environment and takes precedence over the table` } : {}),
+      ...(override ? { warning: `FEATURE_FLAG_${key.data} is set in this function's environment and takes precedence over the table` } : {}),
     });
   }
 
@@ -154,11 +177,11 @@ export function createHandler(deps: HandlerDependencies): Handler {
       // The raw error names hosts and ports: only a secret-key caller (an operator) sees it.
       databaseError = caller.mode === "secret" ? describe(cause) : "unreachable (the function's log has the details)";
     }
-    const snapshot = await deps.store.snapshot();
-    const source = sourceReport(snapshot);
-    const status = snapshot.state === "unavailable"
+    const flags = await deps.store.snapshot();
+    const source = sourceReport(flags);
+    const status = flags.state === "unavailable"
       ? "unavailable"
-      : databaseError || snapshot.state === "stale" || deps.config.invalidOverrides.length > 0
+      : databaseError || flags.state === "stale" || deps.config.invalidOverrides.length > 0
       ? "degraded"
       : "ok";
     return respond(status === "unavailable" ? 503 : 200, {
@@ -166,8 +189,8 @@ export function createHandler(deps: HandlerDependencies): Handler {
       database: { reachable: databaseError === null, ...(databaseError ? { error: databaseError } : {}) },
       cache: {
         ...source,
-        stale: snapshot.state !== "fresh",
-        flagCount: snapshot.flags?.size ?? 0,
+        stale: flags.state !== "fresh",
+        flagCount: flags.flags?.size ?? 0,
         ttlMs: deps.config.cacheTtlMs,
         staleLimitMs: deps.config.staleLimitMs,
         reads: deps.store.reads,
@@ -179,65 +202,80 @@ export function createHandler(deps: HandlerDependencies): Handler {
     });
   }
 
-  async function ofrepFlag(request: Request, rawKey: string): Promise<Response> {
+  async function ofrepFlag(request: Request, rawKey: string, browser: boolean): Promise<Response> {
     const key = validateFlagKey(rawKey);
-    if (!key.ok) return respond(404, { key: rawKey.slice(0, 200), errorCode: "FLAG_NOT_FOUND", errorDetails: key.error });
-    const bodyText = await readBody(request);
-    const parsed = parseOfrepRequest(bodyText);
-    if (parsed.failure) {
-      const { status, ...failure } = parsed.failure;
-      return respond(status, { key: key.value, ...failure });
-    }
-    const snapshot = await deps.store.snapshot();
-    const evaluation = evaluateKey(snapshot, deps.config.overrides, key.value, parsed.subject);
-    if (!evaluation) return respond(404, { key: key.value, errorCode: "FLAG_NOT_FOUND", errorDetails: `there is no flag ${key.value}` });
-    return answer(ofrepFlagJson(evaluation, snapshot), snapshot.state);
+    if (key.error !== null) return ofrepError({ errorCode: "FLAG_NOT_FOUND", errorDetails: key.error }, rawKey.slice(0, 200));
+    const subject = parseOfrepRequest(await readBody(request));
+    if (subject.error) return ofrepError(subject.error, key.data);
+    return withFlags((flags) => {
+      const evaluation = evaluateKey(flags, deps.config.overrides, key.data, subject.data);
+      if (!evaluation) return ofrepError({ errorCode: "FLAG_NOT_FOUND", errorDetails: `there is no flag ${key.data}` }, key.data);
+      return answer(ofrepFlagJson(evaluation, flags), flags.state, browser);
+    });
   }
 
   async function ofrepBulk(request: Request): Promise<Response> {
-    const bodyText = await readBody(request);
-    const parsed = parseOfrepRequest(bodyText);
-    if (parsed.failure) {
-      const { status, ...failure } = parsed.failure;
-      return respond(status, failure);
-    }
-    const snapshot = await deps.store.snapshot();
-    const evaluations = evaluateAll(snapshot, deps.config.overrides, parsed.subject);
-    // The ETag covers the answers, not the cache age, so an unchanged answer is a 304.
-    const etag = etagOf(`[${evaluations.map((e) => ofrepFlagJson(e, snapshot, false)).join(",")}]`);
-    const headers = { ETag: etag, "X-Flags-Source": snapshot.state };
-    if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, headers);
-    const flags = evaluations.map((e) => ofrepFlagJson(e, snapshot)).join(",");
-    return new Response(`{"flags":[${flags}]}`, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
+    const subject = parseOfrepRequest(await readBody(request));
+    if (subject.error) return ofrepError(subject.error);
+    return withFlags((flags) => {
+      const evaluations = evaluateAll(flags, deps.config.overrides, subject.data);
+      // The ETag covers the answers, not the cache age, so an unchanged answer is a 304.
+      const withoutAge = evaluations.map((e) => ofrepFlagJson(e, flags, false));
+      const etag = etagOf(`[${withoutAge.join(",")}]`);
+      const headers = { ETag: etag, "X-Flags-Source": flags.state };
+      if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, headers);
+      // Each answer with the age is the one without it, the age put before its closing "}}".
+      const age = flags.ageMs === null ? "" : `,"sourceAgeMs":${flags.ageMs}}}`;
+      const answers = age === "" ? withoutAge.join(",") : withoutAge.map((text) => text.slice(0, -2) + age).join(",");
+      return new Response(`{"flags":[${answers}]}`, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
+    });
   }
 
   // CORS headers go on answers to browsers, which always send Origin on a cross-origin request
   // (supabase-js from a web page included); server-side callers skip the cost. A preflight
-  // always gets them (dispatch answers it with the CORS headers alone). Answers are no-store, so
-  // no cache can hand one made without them to a browser.
-  const withCors = (request: Request, response: Response): Response => {
-    if (request.headers.has("origin")) for (const [name, value] of corsEntries) response.headers.set(name, value);
+  // always gets them (dispatch answers it with the CORS headers alone); lookup answers carry
+  // them in their prebuilt header lists. Answers are no-store, so no cache can hand one made
+  // without them to a browser.
+  const withCors = (response: Response): Response => {
+    for (const [name, value] of corsEntries) response.headers.set(name, value);
     return response;
   };
+  const LOOKUPS: ReadonlySet<Route["kind"]> = new Set(["list", "get_flag", "ofrep_flag"]);
 
-  return async function handle(request: Request, given?: RequestTarget): Promise<Response> {
+  const failed = (request: Request, target: RequestTarget, browser: boolean, cause: unknown): Response => {
+    log(`feature-flags: unexpected error on ${request.method} ${target.pathname}: ${cause instanceof Error ? cause.stack : String(cause)}`);
+    const response = error({ code: "internal_error", message: "unexpected error; the function's log has the details" });
+    return browser ? withCors(response) : response;
+  };
+
+  // Synchronous when the answer is (a lookup with a remembered credential and current flags).
+  return function handle(request: Request, given?: RequestTarget): Response | Promise<Response> {
     // Read once: the route comes from its pathname, the subject from its query.
     const target = given ?? targetOf(request.url);
     const route = routeOf(request.method, target.pathname);
+    const browser = request.headers.has("origin");
+    // A lookup's 200 has its CORS headers already; anything else gets them here.
+    const finish = (response: Response) =>
+      !browser || route.kind === "preflight" || (response.status === 200 && LOOKUPS.has(route.kind)) ? response : withCors(response);
+    let response: Response | Promise<Response>;
     try {
-      const response = await dispatch(request, target, route);
-      return route.kind === "preflight" ? response : withCors(request, response);
+      response = dispatch(request, target, route, browser);
     } catch (cause) {
-      log(`feature-flags: unexpected error on ${request.method} ${target.pathname}: ${cause instanceof Error ? cause.stack : String(cause)}`);
-      return withCors(request, error("internal_error", "unexpected error; the function's log has the details"));
+      return failed(request, target, browser, cause);
     }
+    if (response instanceof Promise) return response.then(finish, (cause) => failed(request, target, browser, cause));
+    return finish(response);
   };
 }
 
-/** The body as text, or null when it is over MAX_BODY_BYTES or cannot be read. */
-async function readBody(request: Request): Promise<string | null> {
-  const body = await readBodyWithin(request, MAX_BODY_BYTES);
-  return body.ok ? body.text : null;
+const NO_ROUTE: ApiError = {
+  code: "route_not_found",
+  message: "no such endpoint: see GET /feature-flags, /feature-flags/<KEY>, /feature-flags/health and /feature-flags/ofrep/v1/evaluate/flags",
+};
+
+/** The body as text, or why not (over MAX_BODY_BYTES, or unreadable). */
+function readBody(request: Request): Promise<BodyRead> {
+  return readBodyWithin(request, MAX_BODY_BYTES);
 }
 
 function describe(cause: unknown): string {

@@ -7,53 +7,65 @@
 //   400          { key, errorCode: PARSE_ERROR | TARGETING_KEY_MISSING | INVALID_CONTEXT, errorDetails }
 //                (bulk: no key)
 //   404 single   { key, errorCode: FLAG_NOT_FOUND, errorDetails }
+//                (the codes and their status: OFREP_ERROR_STATUS below)
 //   401          missing or wrong credentials
 // With no flag data at all a flag is answered 200, value false, reason ERROR (the same answer
 // as the plain API), never a 5xx.
 
 import { createHash } from "node:crypto";
+import { failure, ok, type Result } from "../_shared/result.ts";
 import { validateSubject } from "../_shared/rollout.ts";
+import type { BodyRead } from "./request-body.ts";
 
-export type OfrepErrorCode = "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "FLAG_NOT_FOUND" | "GENERAL";
+/** OFREP's error codes and the status each is answered with (the protocol's own table). */
+export const OFREP_ERROR_STATUS = {
+  PARSE_ERROR: 400,
+  TARGETING_KEY_MISSING: 400,
+  INVALID_CONTEXT: 400,
+  FLAG_NOT_FOUND: 404,
+} as const;
 
-export interface OfrepFailure {
-  status: 400 | 404;
+export type OfrepErrorCode = keyof typeof OFREP_ERROR_STATUS;
+
+export interface OfrepError {
   errorCode: OfrepErrorCode;
   errorDetails: string;
 }
 
-export type OfrepRequest = { subject: string; failure: null } | { subject: null; failure: OfrepFailure };
+/** An OFREP error answer: its status and body (`key` on single-flag routes only). */
+export function ofrepErrorAnswer(error: OfrepError, key?: string): { status: number; body: object } {
+  return { status: OFREP_ERROR_STATUS[error.errorCode], body: key === undefined ? error : { key, ...error } };
+}
 
-/** Reads the evaluation context's targetingKey (the subject) from a request body (null: unreadable). */
-export function parseOfrepRequest(bodyText: string | null): OfrepRequest {
-  const failure = (errorCode: OfrepErrorCode, errorDetails: string): OfrepRequest => ({
-    subject: null,
-    failure: { status: 400, errorCode, errorDetails },
-  });
-  if (bodyText === null) return failure("PARSE_ERROR", "the request body could not be read or is over 64 KiB");
-  let body: unknown = {};
+const fail = (errorCode: OfrepErrorCode, errorDetails: string) => failure<OfrepError>({ errorCode, errorDetails });
+
+/** Reads the evaluation context's targetingKey (the subject) from a request body as read. */
+export function parseOfrepRequest(body: BodyRead): Result<string, OfrepError> {
+  if (body.error !== null) return fail("PARSE_ERROR", "the request body could not be read or is over 64 KiB");
+  const bodyText = body.data;
+  let json: unknown = {};
   if (bodyText.trim() !== "") {
     try {
-      body = JSON.parse(bodyText);
+      json = JSON.parse(bodyText);
     } catch {
-      return failure("PARSE_ERROR", "the request body is not valid JSON");
+      return fail("PARSE_ERROR", "the request body is not valid JSON");
     }
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return failure("PARSE_ERROR", "the request body must be a JSON object like {\"context\": {\"targetingKey\": \"tenant-1\"}}");
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return fail("PARSE_ERROR", "the request body must be a JSON object like {\"context\": {\"targetingKey\": \"tenant-1\"}}");
   }
-  const context = (body as Record<string, unknown>).context ?? {};
+  const context = (json as Record<string, unknown>).context ?? {};
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
-    return failure("INVALID_CONTEXT", "context must be a JSON object");
+    return fail("INVALID_CONTEXT", "context must be a JSON object");
   }
   const targetingKey = (context as Record<string, unknown>).targetingKey;
   if (targetingKey === undefined || targetingKey === null || targetingKey === "") {
-    return failure("TARGETING_KEY_MISSING", "context.targetingKey is required: it is the subject the rollout is decided for");
+    return fail("TARGETING_KEY_MISSING", "context.targetingKey is required: it is the subject the rollout is decided for");
   }
-  if (typeof targetingKey !== "string") return failure("INVALID_CONTEXT", "context.targetingKey must be a string");
+  if (typeof targetingKey !== "string") return fail("INVALID_CONTEXT", "context.targetingKey must be a string");
   const subject = validateSubject(targetingKey);
-  if (!subject.ok) return failure("INVALID_CONTEXT", `context.targetingKey: ${subject.error}`);
-  return { subject: subject.value, failure: null };
+  if (subject.error !== null) return fail("INVALID_CONTEXT", `context.targetingKey: ${subject.error}`);
+  return ok(subject.data);
 }
 
 /**

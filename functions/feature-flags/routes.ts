@@ -37,8 +37,16 @@ function allowOnly(method: string, allowed: readonly string[], route: Route): Ro
   return allowed.includes(method) || (method === "HEAD" && allowed.includes("GET")) ? route : { kind: "method_not_allowed", allow: [...allowed, "OPTIONS"] };
 }
 
+/** `/feature-flags/<one plain segment>`: a single-flag lookup's path, recognized without splitting. */
+const SINGLE_SEGMENT = /^\/feature-flags\/([A-Za-z0-9_.~-]+)$/;
+
 export function routeOf(method: string, pathname: string): Route {
   if (method === "OPTIONS") return PREFLIGHT;
+  // The common request first: GET of one flag (the same route the general path below gives).
+  if (method === "GET") {
+    const single = SINGLE_SEGMENT.exec(pathname);
+    if (single !== null && single[1] !== "health") return { kind: "get_flag", key: single[1]! };
+  }
   const rest: string[] = [];
   let first = true;
   for (const segment of pathname.split("/")) {

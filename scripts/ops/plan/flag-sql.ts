@@ -21,10 +21,10 @@ export class InvalidFlagChange extends Error {}
 
 export function validateFlagChange(change: FlagUpdate): FlagUpdate {
   const key = validateFlagKey(change.key);
-  if (!key.ok) throw new InvalidFlagChange(key.error);
+  if (key.error !== null) throw new InvalidFlagChange(key.error);
   if (change.rolloutPercentage !== undefined) {
     const percentage = validateRolloutPercentage(change.rolloutPercentage);
-    if (!percentage.ok) throw new InvalidFlagChange(`${change.key}: ${percentage.error}`);
+    if (percentage.error !== null) throw new InvalidFlagChange(`${change.key}: ${percentage.error}`);
   }
   if (change.enabled === undefined && change.rolloutPercentage === undefined && change.description === undefined) {
     throw new InvalidFlagChange(`${change.key}: nothing to change (give --enabled, --percentage or --description)`);

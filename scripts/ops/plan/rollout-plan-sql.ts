@@ -41,11 +41,11 @@ function check(condition: boolean, message: string): void {
 
 export function validatePlan(spec: PlanSpec): PlanSpec {
   const key = validateFlagKey(spec.flagKey);
-  check(key.ok, key.ok ? "" : key.error);
+  check(key.error === null, key.error ?? "");
   check(spec.steps.length >= 1 && spec.steps.length <= 20, `a plan has 1 to 20 steps, got ${spec.steps.length}`);
   for (const [i, step] of spec.steps.entries()) {
     const valid = validateRolloutPercentage(step);
-    check(valid.ok && step > 0, `step ${i + 1}: ${valid.ok ? `must be above 0, got ${step}` : valid.error}`);
+    check(valid.error === null && step > 0, `step ${i + 1}: ${valid.error ?? `must be above 0, got ${step}`}`);
     check(i === 0 || step > spec.steps[i - 1]!, `steps must rise: step ${i + 1} (${step} %) is not above step ${i} (${spec.steps[i - 1]} %)`);
   }
   check(spec.stepMinDurationsMs.length === spec.steps.length,

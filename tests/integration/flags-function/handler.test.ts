@@ -210,6 +210,13 @@ describe("OFREP", () => {
     const first = await ofrep("", { context: { targetingKey: "tenant-1" } });
     expect(first.status).toBe(200);
     expect(first.json.flags.map((f: { key: string }) => f.key)).toEqual(["DLQ_ENABLED", "JOB_HEARTBEAT"]);
+    // Each flag as the single-flag route answers it, with the source and its age in its metadata
+    // (compared by type only: with a TTL of 0, a slow read between the two requests may change them).
+    const single = await ofrep("/DLQ_ENABLED", { context: { targetingKey: "tenant-1" } });
+    const withoutAge = ({ metadata: { source, sourceAgeMs, ...metadata }, ...rest }: { metadata: { source: unknown; sourceAgeMs: unknown } }) =>
+      ({ ...rest, metadata, source: typeof source, age: typeof sourceAgeMs });
+    expect(withoutAge(first.json.flags[0])).toEqual(withoutAge(single.json));
+    expect(withoutAge(first.json.flags[1])).toMatchObject({ source: "string", age: "number" });
     const etag = first.headers.get("etag")!;
     expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
     const unchanged = await ofrep("", { context: { targetingKey: "tenant-1" } }, { "If-None-Match": etag });

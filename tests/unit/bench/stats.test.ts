@@ -71,7 +71,7 @@ describe("bench result book", () => {
       notMeasured: [],
     };
     const markdown = renderMarkdown(report);
-    expect(markdown).toContain("Targets: 1 of 2 met, 1 not judged (load-generator-bound).");
+    expect(markdown).toContain("Targets: 1 of 2 met, 1 not judged (the runs could not decide).");
     expect(markdown).toContain("**not judged** (>= 0.50 x baseline): load-generator-bound: wrk used 97 % of its core");
     expect(markdown).not.toContain("**missed**");
   });

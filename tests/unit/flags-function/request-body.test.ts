@@ -29,13 +29,13 @@ function post(body: BodyInit | null, headers: Record<string, string> = {}) {
 describe("readBodyWithin", () => {
   it("refuses a declared Content-Length over the limit without reading a byte", async () => {
     const { stream, seen } = endlessBody();
-    expect(await readBodyWithin(post(stream, { "content-length": String(100 * 1024 * 1024) }), LIMIT)).toEqual({ ok: false, reason: "too_large" });
+    expect(await readBodyWithin(post(stream, { "content-length": String(100 * 1024 * 1024) }), LIMIT)).toEqual({ data: null, error: "too_large" });
     expect(seen.pulled).toBeLessThanOrEqual(CHUNK); // a stream may pre-pull one chunk; nothing was read from it
   });
 
   it("stops an undeclared body at the first chunk past the limit and cancels its stream", async () => {
     const { stream, seen } = endlessBody();
-    expect(await readBodyWithin(post(stream), LIMIT)).toEqual({ ok: false, reason: "too_large" });
+    expect(await readBodyWithin(post(stream), LIMIT)).toEqual({ data: null, error: "too_large" });
     expect(seen.cancelled).toBe(true);
     expect(seen.pulled).toBeLessThanOrEqual(LIMIT + 2 * CHUNK);
   });
@@ -43,9 +43,16 @@ describe("readBodyWithin", () => {
   it("reads a body up to the limit whole, multi-byte characters across chunks included", async () => {
     const text = `{"context":{"targetingKey":"${"é".repeat((LIMIT - 40) / 2)}"}}`;
     expect(new TextEncoder().encode(text).length).toBeLessThanOrEqual(LIMIT);
-    expect(await readBodyWithin(post(text), LIMIT)).toEqual({ ok: true, text });
-    expect(await readBodyWithin(post(`${text}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`), LIMIT)).toEqual({ ok: false, reason: "too_large" });
-    expect(await readBodyWithin(post(null), LIMIT)).toEqual({ ok: true, text: "" });
+    expect(await readBodyWithin(post(text), LIMIT)).toEqual({ data: text, error: null });
+    expect(await readBodyWithin(post(`${text}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`), LIMIT)).toEqual({ data: null, error: "too_large" });
+    expect(await readBodyWithin(post(null), LIMIT)).toEqual({ data: "", error: null });
+  });
+
+  it("reads a body declared within the limit in one go, and refuses one that turns out larger than declared", async () => {
+    const text = '{"context":{"targetingKey":"é"}}';
+    const bytes = String(new TextEncoder().encode(text).length);
+    expect(await readBodyWithin(post(text, { "content-length": bytes }), LIMIT)).toEqual({ data: text, error: null });
+    expect(await readBodyWithin(post("x".repeat(LIMIT + 1), { "content-length": "10" }), LIMIT)).toEqual({ data: null, error: "too_large" });
   });
 
   it("a body that fails mid-stream is unreadable, not a crash", async () => {
@@ -54,6 +61,6 @@ describe("readBodyWithin", () => {
         controller.error(new Error("connection reset"));
       },
     });
-    expect(await readBodyWithin(post(broken), LIMIT)).toEqual({ ok: false, reason: "unreadable" });
+    expect(await readBodyWithin(post(broken), LIMIT)).toEqual({ data: null, error: "unreadable" });
   });
 });

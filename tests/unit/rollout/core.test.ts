@@ -128,13 +128,13 @@ describe("evaluateFlag reasons", () => {
   });
 
   it("validation names the problem", () => {
-    expect(validateSubject(null)).toEqual({ ok: false, error: "subject is required" });
-    expect(validateSubject("")).toEqual({ ok: false, error: "subject must not be empty" });
-    expect(validateSubject("ü".repeat(129))).toMatchObject({ ok: false, error: expect.stringContaining("258 bytes") });
-    expect(validateSubject("x".repeat(256)).ok).toBe(true);
-    expect(validateFlagKey("dlq").ok).toBe(false);
-    expect(validateRolloutPercentage(5.001).ok).toBe(false);
-    expect(parseOverride("12.5%")).toEqual({ ok: true, value: { kind: "percentage", percentage: 12.5 } });
-    expect(parseOverride("yes").ok).toBe(false);
+    expect(validateSubject(null)).toEqual({ data: null, error: "subject is required" });
+    expect(validateSubject("")).toEqual({ data: null, error: "subject must not be empty" });
+    expect(validateSubject("ü".repeat(129))).toMatchObject({ data: null, error: expect.stringContaining("258 bytes") });
+    expect(validateSubject("x".repeat(256)).error).toBeNull();
+    expect(validateFlagKey("dlq").error).toEqual(expect.any(String));
+    expect(validateRolloutPercentage(5.001).error).toEqual(expect.any(String));
+    expect(parseOverride("12.5%")).toEqual({ data: { kind: "percentage", percentage: 12.5 }, error: null });
+    expect(parseOverride("yes").error).toEqual(expect.any(String));
   });
 });
