@@ -14,6 +14,7 @@
 //     "unknown", never a guess.
 //
 // Pure of I/O of its own: it drives the caller's postgres.js clients (Node and Deno alike).
+import { beginCloseSafe } from "./close-safe-begin.ts";
 
 /** The part of a postgres.js client (or transaction) used here. */
 export interface TruthfulSql {
@@ -65,7 +66,8 @@ export async function runTruthfully<T>(sql: TruthfulSql, fn: (tx: TruthfulSql) =
   let xid: string | null = null;
   let failedBeforeCommit = false;
   let result: { value: T } | null = null;
-  const work = sql.begin(async (tx) => {
+  // beginCloseSafe: a session that closes under the transaction must not crash the process.
+  const work = beginCloseSafe(sql, async (tx: TruthfulSql) => {
     let value: T;
     try {
       value = await fn(tx);
