@@ -15,6 +15,8 @@ export interface CommitSettling {
   freshConnection?: () => FreshConnection;
   /** Describes the state the write was changing, read on a new connection when the outcome is unknown. */
   readBack?: (sql: TruthfulSql) => Promise<string>;
+  /** Give up on a session that does not answer within this long (runTruthfully's deadline). */
+  deadlineMs?: number;
 }
 
 /**
