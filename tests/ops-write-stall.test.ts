@@ -4,8 +4,10 @@
 //   - stalled before the transaction began: FAILED, abandoned before COMMIT; nothing changes;
 //   - stalled with COMMIT on its way to the server: settled on a new connection as rolled back,
 //     FAILED; the COMMIT delivered later changes nothing;
-//   - stalled with the COMMIT's answer on its way back: settled as committed, exit 0.
-// The last two need a second session to ask the server, so they run on a server only (PGlite is
+//   - stalled with the COMMIT's answer on its way back: settled as committed, exit 0;
+//   - the same, with the new connection that would settle it stalled too: OUTCOME UNKNOWN, with
+//     the flags read back on yet another connection, within the deadline and the settle time.
+// The last three need a second session to ask the server, so they run on a server only (PGlite is
 // one session shared by every connection).
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -80,6 +82,16 @@ describe("ops flags set with its database session stalled", () => {
     expect(run.output).toContain("DLQ_ENABLED is now on for 37.5 % (audited as test-operator).");
     expect(await row()).toEqual({ enabled: true, pct: 37.5 });
     await afterResume();
+    expect(await row()).toEqual({ enabled: true, pct: 37.5 });
+  });
+
+  it.skipIf(!usingServer)("the COMMIT's answer held and the settling connection stalled too: OUTCOME UNKNOWN, flags read back", async () => {
+    proxy.stall({ direction: "to_client", when: /COMMIT\0/, newConnections: true });
+    proxy.stall({ direction: "to_server", when: /txid_status/, newConnections: true });
+    const run = await setThroughProxy();
+    expect(run.code, run.output).toBe(1);
+    expect(run.output).toMatch(/OUTCOME UNKNOWN: no answer to COMMIT within the deadline; whether transaction \d+ committed could not be settled \(the fresh connection failed: no answer on a new connection within \d+ ms\); read back on a new connection: DLQ_ENABLED on for 37\.5 %, JOB_HEARTBEAT /);
+    expect(run.ms).toBeLessThan(15_000);
     expect(await row()).toEqual({ enabled: true, pct: 37.5 });
   });
 });

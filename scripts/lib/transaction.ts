@@ -5,6 +5,7 @@
 import {
   runTruthfully,
   TransactionOutcomeUnknown,
+  withinMs,
   type FreshConnection,
   type TruthfulSql,
 } from "../../functions/_shared/truthful-transaction.ts";
@@ -19,6 +20,9 @@ export interface CommitSettling {
   deadlineMs?: number;
 }
 
+/** How long the state is read back for an operator told the outcome is unknown. */
+const READ_BACK_TIMEOUT_MS = 5_000;
+
 /**
  * Commits when fn returns, rolls back and rethrows when it throws (postgres.js sql.begin). A failed
  * COMMIT is settled: resolved when the server committed, TransactionNotApplied when it did not,
@@ -32,7 +36,8 @@ export async function inTransaction<T>(sql: Sql, fn: (tx: TransactionSql) => Pro
     let state: string;
     const fresh = settling.freshConnection();
     try {
-      state = `read back on a new connection: ${await settling.readBack(fresh.sql)}`;
+      const readBack = settling.readBack(fresh.sql);
+      state = `read back on a new connection: ${await withinMs(READ_BACK_TIMEOUT_MS, `no answer within ${READ_BACK_TIMEOUT_MS} ms`, readBack)}`;
     } catch (readError) {
       state = `reading it back failed too: ${readError instanceof Error ? readError.message : String(readError)}`;
     } finally {

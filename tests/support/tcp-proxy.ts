@@ -39,7 +39,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const links = new Set<Link>();
   let server: Server | null = null;
-  let armed: { direction: Direction; when: RegExp } | null = null;
+  const armed: Array<{ direction: Direction; when: RegExp }> = [];
 
   const link = (from: Socket, to: Socket, direction: Direction, byDirection: Map<Direction, Link>) => {
     const state: Link = { forward: (chunk) => to.write(chunk), held: null, trigger: null };
@@ -66,7 +66,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
         link(client, upstream, "to_server", byDirection);
         link(upstream, client, "to_client", byDirection);
         (client as Socket & { links?: Map<Direction, Link> }).links = byDirection;
-        if (armed) byDirection.get(armed.direction)!.trigger = armed.when;
+        for (const trigger of armed) byDirection.get(trigger.direction)!.trigger = trigger.when;
         client.on("close", () => upstream.destroy());
         upstream.on("close", () => client.destroy());
       });
@@ -89,7 +89,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
     cut: stop,
     restore: listen,
     stall(trigger) {
-      if (trigger?.newConnections) armed = { direction: trigger.direction, when: trigger.when };
+      if (trigger?.newConnections) armed.push({ direction: trigger.direction, when: trigger.when });
       for (const socket of sockets) {
         const byDirection = (socket as Socket & { links?: Map<Direction, Link> }).links;
         if (!byDirection) continue;
@@ -101,7 +101,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
     },
     stalled: () => [...links].some((state) => state.held !== null),
     resume() {
-      armed = null;
+      armed.length = 0;
       for (const state of links) {
         const held = state.held ?? [];
         state.held = null;
