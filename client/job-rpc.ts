@@ -62,9 +62,14 @@ export async function claimJobs<Payload = unknown>(
   workerId: string,
   options: { limit?: number; jobTypes?: string[] } = {},
 ): Promise<ClaimedJob<Payload>[]> {
+  // The job types travel as JSON and become a text[] in the server: a JS array parameter needs
+  // the array types postgres.js fetches on each new connection, and a worker's client is best
+  // created with fetch_types: false (docs/jobs-and-dlq.md, "The worker helper", says why).
+  const jobTypes = options.jobTypes === undefined ? null : sql.json(options.jobTypes);
   const rows = await sql<JobRow[]>`
     select id, job_type, payload, tenant_id, attempts, max_attempts
-    from public.claim_jobs(${workerId}, ${options.limit ?? 1}, ${options.jobTypes ?? null}::text[])`;
+    from public.claim_jobs(${workerId}, ${options.limit ?? 1},
+      case when ${jobTypes}::jsonb is null then null else array(select jsonb_array_elements_text(${jobTypes}::jsonb)) end)`;
   return rows.map((row) => toClaimedJob<Payload>(row));
 }
 

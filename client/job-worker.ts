@@ -16,6 +16,8 @@
 //     serialization failure, ...) are retried with capped exponential backoff and full jitter, so
 //     run() never throws for them; after giveUpAfterMs it returns { kind: "abandoned" } and leaves
 //     the job to the watchdog (its lease or its heartbeat runs out, and it is requeued);
+//   - a connection terminated under it costs retries, never the process (close-safe-begin.ts; the
+//     app's client should have fetch_types: false, docs/jobs-guarantees.md says why);
 //   - a handler may return an effect (tx) => ...: it runs in the transaction that completes the
 //     job, so the effect commits exactly when the completion does: never twice, never lost;
 //   - shutdown(): claim() returns nothing more, jobs held but not started are handed back at once
@@ -33,6 +35,7 @@ import {
   type HeartbeatResult,
 } from "./job-rpc.ts";
 import { backoffDelayMs, DEFAULT_BACKOFF, isTransientError, type BackoffPolicy } from "./transient-errors.ts";
+import { beginCloseSafe } from "../functions/_shared/close-safe-begin.ts";
 
 /** Throw it from a handler to fail the job for good now (no retry), e.g. for an invalid payload. */
 export class NonRetryableJobError extends Error {
@@ -269,10 +272,14 @@ export function createJobWorker(sql: Sql, options: JobWorkerOptions): JobWorker 
     }
   }
 
-  /** complete_job and the handler's effect in one transaction: both commit, or neither. */
+  /**
+   * complete_job and the handler's effect in one transaction: both commit, or neither. Through
+   * beginCloseSafe: with plain sql.begin, a connection that closes under the transaction makes
+   * postgres.js write the ROLLBACK to a closed socket and end the process (see that file).
+   */
   async function completeWithEffect(job: ClaimedJob<unknown>, effect: CompletionEffect): Promise<boolean> {
     try {
-      await sql.begin(async (tx) => {
+      await beginCloseSafe(sql, async (tx: TransactionSql) => {
         if (!(await completeJob(tx as unknown as Sql, workerId, job))) throw new NotOwned();
         await effect(tx);
       });

@@ -25,8 +25,10 @@ if (!databaseUrl) {
 }
 const enqueue = Number(process.env.EXAMPLE_ENQUEUE ?? "5");
 
-// prepare: false works behind Supabase's transaction pooler.
-const sql = postgres(databaseUrl, { max: 2, prepare: false, onnotice: () => {} });
+// prepare: false works behind Supabase's transaction pooler. fetch_types: false: postgres.js
+// otherwise fetches array types on every new connection, and a connection the server ends during
+// that fetch rejects a promise nobody holds, which ends the process (docs/jobs-guarantees.md).
+const sql = postgres(databaseUrl, { max: 2, prepare: false, fetch_types: false, onnotice: () => {} });
 const worker = createJobWorker(sql, {
   // Unique per process and per start, so that a restarted worker never acts on its old claims.
   workerId: `example-${hostname()}-${process.pid}-${Date.now()}`,

@@ -14,6 +14,7 @@
 //     "unknown", never a guess.
 //
 // Pure of I/O of its own: it drives the caller's postgres.js clients (Node and Deno alike).
+import { beginCloseSafe } from "./close-safe-begin.ts";
 
 /** The part of a postgres.js client (or transaction) used here. */
 export interface TruthfulSql {
@@ -65,7 +66,8 @@ export async function runTruthfully<T>(sql: TruthfulSql, fn: (tx: TruthfulSql) =
   let xid: string | null = null;
   let failedBeforeCommit = false;
   let result: { value: T } | null = null;
-  const work = sql.begin(async (tx) => {
+  // beginCloseSafe: a session that closes under the transaction must not crash the process.
+  const work = beginCloseSafe(sql, async (tx: TruthfulSql) => {
     let value: T;
     try {
       value = await fn(tx);
@@ -121,20 +123,22 @@ async function settle<T>(xid: string | null, options: TruthfulOptions, why: stri
 /** committed, aborted, or why it could not be told. */
 async function transactionStatus(xid: string, options: TruthfulOptions): Promise<"committed" | "aborted" | string> {
   if (!options.freshConnection) return "no connection to ask on";
-  const until = Date.now() + (options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS);
+  const settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
+  const until = Date.now() + settleTimeoutMs;
   let fresh: FreshConnection | undefined;
   try {
     fresh = options.freshConnection();
     for (;;) {
-      const [row] = await fresh.sql`select pg_catalog.txid_status(${xid}::bigint) as status`;
+      // The new connection may stall too (the partition goes on): never wait past the settle time.
+      const [row] = await withinMs(Math.max(0, until - Date.now()), `no answer on a new connection within ${settleTimeoutMs} ms`, fresh.sql`select pg_catalog.txid_status(${xid}::bigint) as status`);
       const status = row?.status as string | null | undefined;
       if (status === "committed" || status === "aborted") return status;
       if (status !== "in progress") return `txid_status answered ${String(status)}`;
       // Its session is stalled with the transaction open: end it, so it can no longer commit.
-      await fresh.sql`
+      await withinMs(Math.max(0, until - Date.now()), "", fresh.sql`
         select pg_catalog.pg_terminate_backend(a.pid)
           from pg_catalog.pg_stat_activity a
-         where a.backend_xid::text = (${xid}::bigint % 4294967296)::text`.then(() => {}, () => {});
+         where a.backend_xid::text = (${xid}::bigint % 4294967296)::text`).then(() => {}, () => {});
       if (Date.now() > until) return "still in progress";
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -142,6 +146,19 @@ async function transactionStatus(xid: string, options: TruthfulOptions): Promise
     return `the fresh connection failed: ${describe(error)}`;
   } finally {
     await fresh?.end().catch(() => {});
+  }
+}
+
+/** The promise's value, or a rejection with `message` once `ms` have passed. */
+export async function withinMs<T>(ms: number, message: string, promise: PromiseLike<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

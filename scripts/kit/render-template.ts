@@ -2,6 +2,7 @@
 // Pure: text and shape in, text out. The placeholders, and what each renders to with the kit's
 // own shape, are listed in PLACEHOLDERS (docs/adopting.md documents the same list).
 import { sqlLiteral, STATUS_ROLES, type JobShape, type StatusRole } from "./job-shape.ts";
+import { KIT_COLUMNS } from "./infer-shape.ts";
 
 export class TemplateError extends Error {}
 
@@ -23,7 +24,27 @@ export const PLACEHOLDERS: PlaceholderDoc[] = [
   { placeholder: "{{new_job_id}}", meaning: "an expression giving an unused job id (kit: gen_random_uuid())" },
   { placeholder: "{{new_job_id_column}} {{new_job_id_value}}", meaning: "'id, ' and '<new id>, ' where the id has no default, else empty: prefixes of an insert's columns and values" },
   { placeholder: "{{new_job_status_column}} {{new_job_status_value}}", meaning: "'status, ' and '<pending word>, ' where the status default is not the pending word, else empty" },
+  { placeholder: "{{skip_unless_jobs_insertable}}", meaning: "first statement of a verify check's DO block that inserts jobs: ends the check as skipped (kit_verify.skipped, and a notice) when qc_jobs has a NOT NULL column without a default that the kit does not know" },
 ];
+
+/** Sets kit_verify.skipped and leaves the DO block when a job insert cannot fill some column. */
+function skipUnlessJobsInsertable(): string {
+  const known = ["id", "status", "last_heartbeat_at", ...KIT_COLUMNS.map((c) => c.name)].map(sqlLiteral).join(", ");
+  return `-- A job insert fills only the kit's columns: with a NOT NULL column of the app's own and no
+  -- default (a foreign key, a tenant), no insert can succeed, so the check says why it skipped.
+  perform pg_catalog.set_config('kit_verify.skipped', coalesce(
+    'qc_jobs.' || (select pg_catalog.string_agg(a.attname, ', qc_jobs.' order by a.attnum)
+                   from pg_catalog.pg_attribute a
+                   left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                   where a.attrelid = 'public.qc_jobs'::regclass and a.attnum > 0 and not a.attisdropped
+                     and a.attnotnull and d.adbin is null and a.attidentity = '' and a.attgenerated = ''
+                     and a.attname <> all (array[${known}]))
+    || ': NOT NULL without a default, which this check cannot fill in the rows it inserts; skipped', ''), true);
+  if pg_catalog.current_setting('kit_verify.skipped') <> '' then
+    raise notice 'skipped: %', pg_catalog.current_setting('kit_verify.skipped');
+    return;
+  end if;`;
+}
 
 function statusRole(name: string, role: string | undefined): StatusRole {
   if (!role || !STATUS_ROLES.includes(role as StatusRole)) {
@@ -96,6 +117,9 @@ function renderPlaceholder(shape: JobShape, name: string, role: string | undefin
     case "new_job_status_value":
       noSuffix();
       return shape.statusDefaultIsPending ? "" : `${sqlLiteral(shape.status.pending!)}, `;
+    case "skip_unless_jobs_insertable":
+      noSuffix();
+      return skipUnlessJobsInsertable();
     default:
       throw new TemplateError(`unknown placeholder {{${name}}}`);
   }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { PROJECT_ROOT } from "../shared/project-paths.ts";
 import { createRedactor } from "../shared/redact.ts";
+import { connectFailureOf } from "../shared/connection-failure.ts";
 import { addToProject } from "./add-to-project.ts";
 import { parseStatusWords, ShapeError } from "./job-shape.ts";
 import { renderOwnFiles, writeOwnFiles } from "./render-own.ts";
@@ -88,7 +89,7 @@ async function add(args: string[], io: KitIo): Promise<number> {
       io.write(`kit add: REFUSED: ${redact(error.message)}\nNothing was written.\n`);
       return 1;
     }
-    io.write(`kit add: FAILED: ${redact(error instanceof Error ? error.message : String(error))}\n`);
+    io.write(`kit add: FAILED: ${redact(connectFailureOf(error) ?? (error instanceof Error ? error.message : String(error)))}\n`);
     return 1;
   }
 }

@@ -7,6 +7,7 @@ import { connect, type Sql } from "../shared/database.ts";
 import { createRedactor } from "../shared/redact.ts";
 import { PROJECT_ROOT } from "../shared/project-paths.ts";
 import { OpsLockBusy } from "./transaction.ts";
+import { connectFailureOf } from "../shared/connection-failure.ts";
 import { TransactionOutcomeUnknown, type TruthfulSql } from "../../functions/_shared/truthful-transaction.ts";
 import { commandHelp, GLOBAL_OPTIONS, OpsRefusal, UsageError, type OpsCommand, type OpsContext, type ParsedOptions } from "./command.ts";
 import { createReporter } from "./reporter.ts";
@@ -99,7 +100,7 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
     await command.run(ctx, parsed.positionals, parsed.values);
     return EXIT_OK;
   } catch (error) {
-    const message = redact(error instanceof Error ? error.message : String(error));
+    const message = redact(connectFailureOf(error) ?? (error instanceof Error ? error.message : String(error)));
     if (error instanceof UsageError) {
       // The reason last, where the eye lands, and a pointer to the usage rather than all of it.
       io.write(`ops ${command.name}: ${message}\n(npm run ops -- ${command.name} --help shows every option)\n`);

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { parse } from "dotenv";
+import { parseDuration } from "./duration.ts";
 
 export class OpsConfigError extends Error {}
 
@@ -21,6 +22,8 @@ export interface OpsSettings {
   /** Who is running this: recorded as the actor of flag changes. */
   actor: string;
   backupDir: string;
+  /** How long a committed write may wait for the database (OPS_WRITE_TIMEOUT, default 30s). */
+  writeTimeoutMs: number;
   /** Other settings from the environment or file, for the commands that need one. */
   values: Record<string, string | undefined>;
 }
@@ -72,8 +75,19 @@ export function resolveSettings(options: {
     databaseUrl,
     actor: options.actor || values.OPS_ACTOR || safeUserName(),
     backupDir: path.resolve(cwd, options.backupDir || values.OPS_BACKUP_DIR || "backups"),
+    writeTimeoutMs: writeTimeout(values.OPS_WRITE_TIMEOUT),
     values,
   };
+}
+
+function writeTimeout(text: string | undefined): number {
+  try {
+    const ms = parseDuration(text || "30s");
+    if (ms < 1000) throw new Error("must be at least 1s");
+    return ms;
+  } catch (error) {
+    throw new OpsConfigError(`OPS_WRITE_TIMEOUT: ${(error as Error).message}`);
+  }
 }
 
 function safeUserName(): string {

@@ -6,6 +6,7 @@
 import {
   runTruthfully,
   TransactionOutcomeUnknown,
+  withinMs,
   type FreshConnection,
   type TruthfulSql,
 } from "../../functions/_shared/truthful-transaction.ts";
@@ -16,7 +17,12 @@ export interface CommitSettling {
   freshConnection?: () => FreshConnection;
   /** Describes the state the write was changing, read on a new connection when the outcome is unknown. */
   readBack?: (sql: TruthfulSql) => Promise<string>;
+  /** Give up on a session that does not answer within this long (runTruthfully's deadline). */
+  deadlineMs?: number;
 }
+
+/** How long the state is read back for an operator told the outcome is unknown. */
+const READ_BACK_TIMEOUT_MS = 5_000;
 
 /**
  * Commits when fn returns, rolls back and rethrows when it throws (postgres.js sql.begin). A failed
@@ -31,7 +37,8 @@ export async function inTransaction<T>(sql: Sql, fn: (tx: TransactionSql) => Pro
     let state: string;
     const fresh = settling.freshConnection();
     try {
-      state = `read back on a new connection: ${await settling.readBack(fresh.sql)}`;
+      const readBack = settling.readBack(fresh.sql);
+      state = `read back on a new connection: ${await withinMs(READ_BACK_TIMEOUT_MS, `no answer within ${READ_BACK_TIMEOUT_MS} ms`, readBack)}`;
     } catch (readError) {
       state = `reading it back failed too: ${readError instanceof Error ? readError.message : String(readError)}`;
     } finally {

@@ -14,7 +14,12 @@ export interface CheckResult {
   name: string;
   passed: boolean;
   error?: string;
+  /** The check could not run here, and why (it set kit_verify.skipped): neither passed nor failed. */
+  skipped?: string;
 }
+
+/** Set (transaction-local) by a check that could not run, e.g. the kit's job inserts on a qc_jobs they cannot fill. */
+const SKIPPED_SETTING = "kit_verify.skipped";
 
 const CHECK_MARKER = /^--\s*check:\s*(.+)$/gm;
 
@@ -32,8 +37,11 @@ export async function runChecks(tx: TransactionSql, checks: VerificationCheck[])
   const results: CheckResult[] = [];
   for (const check of checks) {
     try {
+      await tx`select pg_catalog.set_config(${SKIPPED_SETTING}, '', true)`;
       await tx.savepoint(async (sp) => sp.unsafe(check.sql).simple());
-      results.push({ name: check.name, passed: true });
+      const [row] = await tx`select coalesce(pg_catalog.current_setting(${SKIPPED_SETTING}, true), '') as skipped`;
+      const skipped = String(row?.skipped ?? "");
+      results.push(skipped ? { name: check.name, passed: false, skipped } : { name: check.name, passed: true });
     } catch (error) {
       results.push({ name: check.name, passed: false, error: (error as Error).message });
     }

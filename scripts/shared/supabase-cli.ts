@@ -2,6 +2,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { BIN_DIR, PROJECT_ROOT } from "./project-paths.ts";
+import { cliConnectFailure, DatabaseConnectError } from "./connection-failure.ts";
 
 export interface CliResult {
   exitCode: number;
@@ -33,13 +34,23 @@ export function runSupabase(args: string[], options: { cwd?: string; env?: NodeJ
   });
 }
 
-/** Fails with the CLI's own output when it exits non-zero. */
+/**
+ * Fails when the CLI exits non-zero: with one line when it could not connect to the database,
+ * else with the CLI's own output.
+ */
 export async function runSupabaseOrThrow(args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
   const result = await runSupabase(args, options);
   if (result.exitCode !== 0) {
+    throwIfNotConnected(result);
     throw new Error(`supabase ${args.filter((a) => !a.startsWith("--remote=")).join(" ")} exited ${result.exitCode}:\n${result.output}`);
   }
   return result;
+}
+
+/** Throws DatabaseConnectError (one line) when a failed CLI run could not connect to the database. */
+export function throwIfNotConnected(result: CliResult): void {
+  const failure = result.exitCode === 0 ? null : cliConnectFailure(result.output);
+  if (failure) throw new DatabaseConnectError(failure);
 }
 
 /** `supabase db push --remote=<url>`: applies (or with dryRun, lists) pending migrations. */

@@ -4,7 +4,8 @@
 import postgres from "postgres";
 import { createJobWorker } from "../../client/job-worker.ts";
 
-const sql = postgres(process.env.DATABASE_URL!, { max: 2, prepare: false, onnotice: () => {} });
+// fetch_types: false, as docs/jobs-and-dlq.md advises for a worker's client.
+const sql = postgres(process.env.DATABASE_URL!, { max: 2, prepare: false, fetch_types: false, onnotice: () => {} });
 const worker = createJobWorker(sql, {
   workerId: process.env.FAULT_WORKER_ID!,
   heartbeatIntervalMs: 300,

@@ -16,9 +16,10 @@ export interface TcpProxy {
   /**
    * Stops forwarding on the connections open now, holding their bytes without closing anything:
    * at once in both directions, or from the first chunk in `direction` whose text matches `when`.
-   * Connections opened afterwards are not affected.
+   * Connections opened afterwards are not affected, unless `newConnections` arms the trigger on
+   * them too (until resume()), for a client that connects only when it starts its work.
    */
-  stall(trigger?: { direction: Direction; when: RegExp }): void;
+  stall(trigger?: { direction: Direction; when: RegExp; newConnections?: boolean }): void;
   /** True once a stall holds bytes (a triggered one has fired). */
   stalled(): boolean;
   /** Forwards the held bytes and carries on. */
@@ -38,6 +39,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const links = new Set<Link>();
   let server: Server | null = null;
+  const armed: Array<{ direction: Direction; when: RegExp }> = [];
 
   const link = (from: Socket, to: Socket, direction: Direction, byDirection: Map<Direction, Link>) => {
     const state: Link = { forward: (chunk) => to.write(chunk), held: null, trigger: null };
@@ -64,6 +66,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
         link(client, upstream, "to_server", byDirection);
         link(upstream, client, "to_client", byDirection);
         (client as Socket & { links?: Map<Direction, Link> }).links = byDirection;
+        for (const trigger of armed) byDirection.get(trigger.direction)!.trigger = trigger.when;
         client.on("close", () => upstream.destroy());
         upstream.on("close", () => client.destroy());
       });
@@ -86,6 +89,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
     cut: stop,
     restore: listen,
     stall(trigger) {
+      if (trigger?.newConnections) armed.push({ direction: trigger.direction, when: trigger.when });
       for (const socket of sockets) {
         const byDirection = (socket as Socket & { links?: Map<Direction, Link> }).links;
         if (!byDirection) continue;
@@ -97,6 +101,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
     },
     stalled: () => [...links].some((state) => state.held !== null),
     resume() {
+      armed.length = 0;
       for (const state of links) {
         const held = state.held ?? [];
         state.held = null;

@@ -1,6 +1,6 @@
 // deploy: the deployment order as one guided run, stopping at the first failure:
 // flags off, preflight, backup, push, verify, then the next rollout step is printed (not taken).
-import { cliOutputLines, dbPush } from "../../shared/supabase-cli.ts";
+import { cliOutputLines, dbPush, throwIfNotConnected } from "../../shared/supabase-cli.ts";
 import { inTransaction, takeOpsLock, withSessionOpsLock } from "../transaction.ts";
 import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
 import { applyFlagChanges, flagsTableExists } from "../flags-table.ts";
@@ -37,6 +37,7 @@ other ops command runs against this database meanwhile.`,
       ["4/5 supabase db push", async () => {
         const result = await dbPush(ctx.settings.databaseUrl, { cwd: ctx.projectDir });
         for (const line of cliOutputLines(result)) out.line(`  | ${line}`);
+        throwIfNotConnected(result);
         if (result.exitCode !== 0) throw new Error(`supabase db push exited ${result.exitCode}; see its output above (restore path: npm run ops -- restore <the backup above>)`);
       }],
       ["5/5 verify", async () => {

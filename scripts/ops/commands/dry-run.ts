@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { formatDuration } from "../duration.ts";
 import { findMigration, readSql } from "../../shared/migration-files.ts";
 import { migrationHistory } from "../migration-history.ts";
-import { cliOutputLines, dbPush } from "../../shared/supabase-cli.ts";
+import { cliOutputLines, dbPush, throwIfNotConnected } from "../../shared/supabase-cli.ts";
 import { inRolledBackTransaction, takeOpsLock } from "../transaction.ts";
 import { OpsRefusal, optionDuration, type OpsCommand } from "../command.ts";
 import { planDryRun, renderDryRun } from "../plan/dry-run-sql.ts";
@@ -51,6 +51,7 @@ pending it refuses without --yes. Prefer staging, or a production backup restore
     await out.step("supabase db push --dry-run", async () => {
       const cli = await dbPush(ctx.settings.databaseUrl, { dryRun: true, cwd: ctx.projectDir });
       for (const line of cliOutputLines(cli)) out.line(`  | ${line}`);
+      throwIfNotConnected(cli);
       if (cli.exitCode !== 0) throw new Error(`supabase db push --dry-run exited ${cli.exitCode}`);
     });
 

@@ -1,9 +1,11 @@
 // flags list | show <KEY> | set <KEY>: the feature_flags table and its audit history.
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
+import type { TransactionSql } from "../../shared/database.ts";
+import { takeOpsLock } from "../transaction.ts";
 import { OpsRefusal, optionNumber, optionString, UsageError, type OpsCommand, type ParsedOptions } from "../command.ts";
 import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flags-table.ts";
 import { InvalidFlagChange, validateFlagChange, type FlagUpdate } from "../plan/flag-sql.ts";
 import { describeState, stateSince } from "../plan/rollout-phases.ts";
+import { opsWrite } from "../write.ts";
 
 export const flagsCommand: OpsCommand = {
   name: "flags",
@@ -59,18 +61,14 @@ Use \`rollout <phase>\` for the standard phases; \`set\` is for a single, delibe
     if (action === "set" && key && extra.length === 0) {
       const change = parseChange(key, options);
       const actor = ctx.settings.actor;
-      const run = async (tx: Parameters<Parameters<typeof inTransaction>[1]>[0]) => {
+      const dryRun = options["dry-run"] === true;
+      const after = await opsWrite(ctx, { dryRun, readBack: describeFlags }, async (tx: TransactionSql) => {
         await takeOpsLock(tx, "flags set");
         await applyFlagChanges(tx, out, [change], actor);
         return (await readFlags(tx)).find((f) => f.key === key)!;
-      };
-      if (options["dry-run"]) {
-        const after = await inRolledBackTransaction(sql, run);
-        out.line(`Dry run: ${key} would be ${describeState({ enabled: after.enabled, rolloutPercentage: after.rollout_percentage })}. Nothing was changed.`);
-        return;
-      }
-      const after = await inTransaction(sql, run, { freshConnection: ctx.freshConnection, readBack: describeFlags });
-      out.line(`${key} is now ${describeState({ enabled: after.enabled, rolloutPercentage: after.rollout_percentage })} (audited as ${actor}).`);
+      });
+      const state = describeState({ enabled: after.enabled, rolloutPercentage: after.rollout_percentage });
+      out.line(dryRun ? `Dry run: ${key} would be ${state}. Nothing was changed.` : `${key} is now ${state} (audited as ${actor}).`);
       return;
     }
     throw new UsageError("usage: flags list | flags show <KEY> | flags set <KEY> [--enabled true|false] [--percentage N] [--description TEXT]");

@@ -2,7 +2,8 @@
 // stuck ones (recorded in job_events with --actor), and the per-type maximum run time (lease).
 // The SQL lives in the database (list_running_jobs, requeue_stuck_jobs, job_type_settings), so
 // that it follows the project's own qc_jobs shape.
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
+import { takeOpsLock } from "../transaction.ts";
+import { opsWrite } from "../write.ts";
 import type { TransactionSql } from "../../shared/database.ts";
 import { OpsRefusal, optionDuration, optionNumber, optionString, UsageError, type OpsCommand } from "../command.ts";
 
@@ -59,7 +60,7 @@ export const jobsCommand: OpsCommand = {
           select * from public.requeue_stuck_jobs(${`${quietMs} milliseconds`}::interval, ${ctx.settings.actor},
                                                    ${optionString(options, "worker") ?? null}, ${optionNumber(options, "limit", 500)})`;
       };
-      const rows = options["dry-run"] ? await inRolledBackTransaction(sql, run) : await inTransaction(sql, run, { freshConnection: ctx.freshConnection });
+      const rows = await opsWrite(ctx, { dryRun: options["dry-run"] === true }, run);
       out.table(rows.map((r) => ({ job_id: r.job_id, outcome: r.outcome, attempt: r.attempt, worker: r.worker_id, last_seen_at: r.last_seen_at })));
       out.line(options["dry-run"]
         ? `Dry run: ${rows.length} job(s) would be rescued. Nothing was changed.`
@@ -91,7 +92,7 @@ export const jobsCommand: OpsCommand = {
         return String(row!.lease);
       };
       try {
-        const lease = options["dry-run"] ? await inRolledBackTransaction(sql, run) : await inTransaction(sql, run, { freshConnection: ctx.freshConnection });
+        const lease = await opsWrite(ctx, { dryRun: options["dry-run"] === true }, run);
         out.line(`${options["dry-run"] ? "Dry run: " : ""}jobs of type ${jobType} now have a lease of ${lease}${options["dry-run"] ? " (nothing was changed)" : ""}.`);
       } catch (error) {
         if ((error as { code?: string }).code === "23514") throw new OpsRefusal(`--max-run-time must be between 1s and 7d: ${(error as Error).message}`);

@@ -10,13 +10,16 @@
 import { findMigration, listMigrations, readSql } from "../../shared/migration-files.ts";
 import { migrationHistory } from "../migration-history.ts";
 import { markReverted } from "../../shared/supabase-cli.ts";
-import { inRolledBackTransaction, inTransaction, takeOpsLock, withSessionOpsLock } from "../transaction.ts";
+import { takeOpsLock, withSessionOpsLock } from "../transaction.ts";
 import { rewriteForTransaction } from "../plan/dry-run-sql.ts";
 import { parseChecks, runChecks } from "../verification.ts";
 import type { TransactionSql } from "../../shared/database.ts";
 import { OpsRefusal, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
+import { opsWrite } from "../write.ts";
 
 const DEPENDENT_OBJECTS_STILL_EXIST = "2BP01";
+/** SQLSTATE of a plain `raise exception`: a guard written into the rollback script. */
+const RAISED_BY_SCRIPT = "P0001";
 
 interface RollbackTrial {
   /** Checks of later migrations that fail once the rollback has run. */
@@ -73,12 +76,16 @@ Some rollbacks refuse to lose data (job_dlq with open entries): back up first, t
         if (e.code === DEPENDENT_OBJECTS_STILL_EXIST) {
           throw new OpsRefusal(`Postgres refused the rollback because other objects depend on what it drops: ${e.message}${e.detail ? `\n${e.detail}` : ""}. Roll back the dependent migration first.`);
         }
-        throw new OpsRefusal(`the rollback script failed: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}. Nothing was changed.`);
+        const reason = `${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}. Nothing was changed.`;
+        // The script's own guard (`raise exception`, e.g. refusing to lose data) is a refusal;
+        // any other error is the script failing (a bug, a missing object): FAILED, not REFUSED.
+        if (e.code === RAISED_BY_SCRIPT) throw new OpsRefusal(`the rollback script refused: ${reason}`);
+        throw new Error(`the rollback script failed: ${reason}`, { cause: error });
       }
       const broken: string[] = [];
       for (const dependent of later) {
         const results = await runChecks(tx, parseChecks(readSql(dependent.verifyPath)));
-        for (const r of results.filter((r) => !r.passed)) broken.push(`${dependent.fileName}: ${r.name}: ${r.error}`);
+        for (const r of results.filter((r) => !r.passed && !r.skipped)) broken.push(`${dependent.fileName}: ${r.name}: ${r.error}`);
       }
       for (const b of broken) ctx.out.fail(`after the rollback, ${b}`);
       if (broken.length > 0 && !force && !dryRun) {
@@ -88,13 +95,13 @@ Some rollbacks refuse to lose data (job_dlq with open entries): back up first, t
     };
 
     if (dryRun) {
-      const { broken } = await ctx.out.step("rollback trial (rolled back)", () => inRolledBackTransaction(ctx.sql(), trial));
+      const { broken } = await ctx.out.step("rollback trial (rolled back)", () => opsWrite(ctx, { dryRun, deadline: false }, trial));
       ctx.out.line(broken.length ? `Dry run: the rollback would be REFUSED (${broken.length} dependent check(s) fail) unless --force.` : "Dry run: the rollback runs cleanly and no later migration depends on it. Nothing was changed.");
       return;
     }
     // Held across the commit and the CLI's history repair, so no other ops run sees one without the other.
     await withSessionOpsLock(ctx.sql(), "rollback", async () => {
-      const { broken } = await ctx.out.step(`rollback ${migration.fileName}`, () => inTransaction(ctx.sql(), trial));
+      const { broken } = await ctx.out.step(`rollback ${migration.fileName}`, () => opsWrite(ctx, { dryRun, deadline: false }, trial));
       if (broken.length) ctx.out.warn(`--force: committed although ${broken.length} check(s) of later migrations now fail`);
       await markRevertedOrExplain(ctx, migration.version);
     });

@@ -3,7 +3,8 @@
 import { ROLLOUT_SIGNALS } from "../../../functions/_shared/rollout-guard.ts";
 import type { Sql, TransactionSql } from "../../shared/database.ts";
 import { parseDuration } from "../duration.ts";
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
+import { takeOpsLock } from "../transaction.ts";
+import { opsWrite } from "../write.ts";
 import { OpsRefusal, optionString, UsageError, type OpsContext, type ParsedOptions } from "../command.ts";
 import { actorStatement, renderStatement, type Statement } from "../plan/flag-sql.ts";
 import {
@@ -49,7 +50,7 @@ export async function recordPlans(ctx: OpsContext, tx: TransactionSql, specs: Pl
 }
 
 export async function runTick(ctx: OpsContext): Promise<void> {
-  await inTransaction(ctx.sql(), async (tx) => {
+  await opsWrite(ctx, { dryRun: false }, async (tx) => {
     requireTable(await rolloutPlansExist(tx));
     const actor = actorStatement(`${ctx.settings.actor} (rollout tick)`);
     await tx.unsafe(actor.text, actor.params);
@@ -162,12 +163,9 @@ export async function runPlan(ctx: OpsContext, args: string[], options: ParsedOp
       throw error;
     }
   };
-  if (options["dry-run"]) {
-    await inRolledBackTransaction(sql, run);
-    ctx.out.line(`Dry run: rollout plan ${action} ${key} as above. Nothing was changed.`);
-    return;
-  }
-  const [row] = await inTransaction(sql, run);
+  const dryRun = options["dry-run"] === true;
+  const [row] = await opsWrite(ctx, { dryRun }, run);
+  if (dryRun) return ctx.out.line(`Dry run: rollout plan ${action} ${key} as above. Nothing was changed.`);
   ctx.out.line(`Plan ${key} is now ${row!.state}${action === "create" ? "; the next tick enters its first step" : ""} (recorded as ${ctx.settings.actor}).`);
 }
 

@@ -1,7 +1,7 @@
 // rollout <phase>: the standard flag phases (staging, canary, production), with the guard on
 // promotion to production; and the guarded rollout plans (rollout tick | plan ... | status, in rollout-plans.ts).
 import type { TransactionSql } from "../../shared/database.ts";
-import { inRolledBackTransaction, inTransaction, takeOpsLock } from "../transaction.ts";
+import { takeOpsLock } from "../transaction.ts";
 import { OpsRefusal, optionNumber, UsageError, type OpsCommand, type OpsContext } from "../command.ts";
 import { applyFlagChanges, describeFlags, readAudit, readFlags, requireFlagsTable } from "../flags-table.ts";
 import {
@@ -10,6 +10,7 @@ import {
 } from "../plan/rollout-phases.ts";
 import { SEED_PLANS, type PlanSpec } from "../plan/rollout-plan-sql.ts";
 import { PLAN_OPTIONS, recordPlans, runPlan, runStatus, runTick } from "./rollout-plans.ts";
+import { opsWrite } from "../write.ts";
 
 export const DEFAULT_GUARD: PromotionGuard = { minCanaryDays: 7, maxDlqPerDay: 10 };
 
@@ -78,14 +79,10 @@ Runs in one transaction under the ops lock: the guard and the change see the sam
       // The staging phase is production's 100 % without the canary guard.
       throw new OpsRefusal("the staging phase turns both flags on for everyone; on --env production use `rollout canary`, then `rollout production` after the canary (or --force)");
     }
+    const dryRun = options["dry-run"] === true;
     const run = (tx: TransactionSql) => rolloutInTransaction(ctx, tx, phase, guard, force);
-    if (options["dry-run"]) {
-      await inRolledBackTransaction(ctx.sql(), run);
-      ctx.out.line(`Dry run: the ${phase} phase would be applied as above. Nothing was changed.`);
-      return;
-    }
-    await ctx.out.step(`rollout ${phase}`, () => inTransaction(ctx.sql(), run, { freshConnection: ctx.freshConnection, readBack: describeFlags }));
-    ctx.out.line(`Next: ${NEXT_STEP[phase]}`);
+    await ctx.out.step(`rollout ${phase}${dryRun ? " (dry run, rolled back)" : ""}`, () => opsWrite(ctx, { dryRun, readBack: describeFlags }, run));
+    ctx.out.line(dryRun ? `Dry run: the ${phase} phase would be applied as above. Nothing was changed.` : `Next: ${NEXT_STEP[phase]}`);
   },
 };
 

@@ -39,6 +39,7 @@ declare
   expired {{job_id_type}};
   within {{job_id_type}};
 begin
+  {{skip_unless_jobs_insertable}}
   update public.feature_flags set enabled = false where key = 'JOB_HEARTBEAT';
   insert into public.job_type_settings (job_type, max_run_time) values ('verify-lease', interval '10 minutes');
   insert into public.qc_jobs ({{new_job_id_column}}job_type, status, locked_by, started_at, attempts, max_attempts)
@@ -65,6 +66,7 @@ do $$
 declare
   job {{job_id_type}};
 begin
+  {{skip_unless_jobs_insertable}}
   insert into public.qc_jobs ({{new_job_id_column}}job_type, status, locked_by, started_at, attempts, max_attempts)
   values ({{new_job_id_value}}'verify-lease', {{status.running}}, 'new-owner', now(), 2, 3)
   returning id into job;

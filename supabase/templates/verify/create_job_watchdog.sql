@@ -24,6 +24,7 @@ declare
   stale {{job_id_type}};
   fresh {{job_id_type}};
 begin
+  {{skip_unless_jobs_insertable}}
   -- The flag must have been stable for longer than the threshold; backdate the change (the stamp
   -- trigger would set now()). Disabling a trigger locks feature_flags until the rollback: briefly.
   set local lock_timeout = '2s';

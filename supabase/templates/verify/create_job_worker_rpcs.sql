@@ -31,6 +31,7 @@ declare
   job {{job_id_type}};
   beat record;
 begin
+  {{skip_unless_jobs_insertable}}
   update public.feature_flags set enabled = true, rollout_percentage = 100 where key = 'JOB_HEARTBEAT';
   insert into public.qc_jobs ({{new_job_id_column}}{{new_job_status_column}}job_type, payload, run_after) values ({{new_job_id_value}}{{new_job_status_value}}'verify', '{"n": 1}', now() - interval '1 hour')
   returning id into job;

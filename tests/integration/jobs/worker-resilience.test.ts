@@ -1,7 +1,8 @@
 // The worker helper when things go wrong: jobs waiting in a claimed batch heartbeat too (the
 // watchdog leaves them alone), shutdown hands back unstarted jobs with their attempt uncounted,
 // a transient error from the database is retried and run() does not throw, a completion whose
-// effect commits with it happens once. Runs on PGlite and on the server.
+// effect commits with it happens once, and (server) a connection terminated under the completion's
+// transaction is retried without ending the process. Runs on PGlite and on the server.
 import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Sql } from "postgres";
@@ -10,6 +11,7 @@ import { reclaimStaleJobs } from "../../../client/job-rpc.ts";
 import { backoffDelayMs, isTransientError } from "../../../client/transient-errors.ts";
 import { resetJobs, seedJobs } from "../../support/job-fixtures.ts";
 import { usePushedDatabase } from "../../support/pushed-database.ts";
+import { usingServer } from "../../support/test-database.ts";
 
 const db = usePushedDatabase();
 
@@ -104,6 +106,36 @@ describe("createJobWorker under faults", () => {
     });
     expect(outcome).toEqual({ kind: "completed" });
     expect(retries).toEqual(["complete_job"]);
+    const [effects] = await db.sql`select count(*)::int as n from resilience_effects`;
+    expect(effects!.n).toBe(1);
+    expect((await db.sql`select status from public.qc_jobs where id = ${seeded!.id}`)[0]!.status).toBe("completed");
+  });
+
+  // Server only: PGlite has no backend to terminate. With plain sql.begin, postgres.js writes the
+  // ROLLBACK to the closed socket and the TypeError ends the test process (see close-safe-begin.ts).
+  it.skipIf(!usingServer)("the completion's connection terminated mid-transaction: retried, the process lives, the effect once", async () => {
+    const [seeded] = await seedJobs(db.sql, 1);
+    const retries: unknown[] = [];
+    const worker = createJobWorker(db.sql, {
+      workerId: "terminated-1",
+      heartbeatIntervalMs: 1000,
+      backoff: { baseMs: 5, capMs: 20 },
+      onTransientError: (error) => retries.push((error as { code?: string }).code),
+    });
+    const [job] = await worker.claim();
+    let attempts = 0;
+    const outcome = await worker.run(job!, async () => async (tx) => {
+      await tx`insert into resilience_effects (job_id) values (${seeded!.id})`;
+      // The first time, the server ends this transaction's session while a query is in flight.
+      if (++attempts === 1) await tx`select pg_catalog.pg_terminate_backend(pg_catalog.pg_backend_pid())`;
+    });
+    // Long enough for a write scheduled on the closed socket to have run (and crashed) by now.
+    await sleep(200);
+    expect(outcome).toEqual({ kind: "completed" });
+    expect(attempts).toBe(2);
+    // The next call may get the terminated backend's own 57P01 (postgres.js replays it): retried too.
+    expect(retries[0]).toBe("CONNECTION_CLOSED");
+    expect(retries.every((code) => code === "CONNECTION_CLOSED" || code === "57P01"), String(retries)).toBe(true);
     const [effects] = await db.sql`select count(*)::int as n from resilience_effects`;
     expect(effects!.n).toBe(1);
     expect((await db.sql`select status from public.qc_jobs where id = ${seeded!.id}`)[0]!.status).toBe("completed");

@@ -29,7 +29,7 @@ describe("rollback", () => {
     const before = await state();
     const run = await ops(db.url, ["rollback", "20261125100100", "--dry-run"]);
     expect(run.code).toBe(1);
-    expect(run.output).toMatch(/REFUSED: the rollback script failed: job_dlq holds 1 open entries; rolling back would lose them/);
+    expect(run.output).toMatch(/REFUSED: the rollback script refused: job_dlq holds 1 open entries; rolling back would lose them/);
     // Past the data guard, later migrations may still depend on job_dlq (then the refusal says so).
     const allowed = await ops(db.url, ["rollback", "20261125100100", "--dry-run", "--allow-data-loss"]);
     expect(allowed.output).not.toContain("rolling back would lose them");

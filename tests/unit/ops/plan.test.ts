@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createRedactor } from "../../../scripts/shared/redact.ts";
+import { cliConnectFailure, connectFailureOf } from "../../../scripts/shared/connection-failure.ts";
 import { classifyMigrations } from "../../../scripts/ops/migration-history.ts";
 import { parseDuration } from "../../../scripts/ops/duration.ts";
 import { planDryRun, renderDryRun, rewriteForTransaction, timeoutPreamble } from "../../../scripts/ops/plan/dry-run-sql.ts";
@@ -206,5 +207,28 @@ describe("redaction of a password that is also a visible name", () => {
     const redact = createRedactor(["postgresql://postgres:postgres@127.0.0.1:5432/postgres"]);
     expect(redact("target postgresql://postgres:postgres@127.0.0.1:5432/postgres, role postgres")).toBe("target postgresql://postgres:****@127.0.0.1:5432/postgres, role postgres");
     expect(redact("dial postgres://postgres:postgres@db failed")).toBe("dial postgres://postgres:****@db failed");
+  });
+});
+
+describe("a database that will not let us in: one line", () => {
+  const password = 'failed to connect to postgres: failed to connect to `host=127.0.0.1 user=postgres database=postgres`: server error (FATAL: password authentication failed for user "postgres" (SQLSTATE 28P01))';
+  const expected = 'cannot connect to the database: password authentication failed for user "postgres" (28P01); check the user and password in DATABASE_URL';
+
+  it("reads the CLI's JSON error object and its plain lines alike", () => {
+    const json = `${JSON.stringify({ target: { kind: "db-url" }, _tag: "Error", error: { code: "DbConnectError", message: password, suggestion: "Connect to your database by setting the env var correctly: SUPABASE_DB_PASSWORD" } })}\nTarget: custom Postgres (127.0.0.1:15410)\n`;
+    expect(cliConnectFailure(json)).toBe(expected);
+    expect(cliConnectFailure(`Initialising login role...\n${password}\nConnect to your database by setting the env var correctly\n`)).toBe(expected);
+    expect(cliConnectFailure("failed to connect to postgres: failed to connect to `host=127.0.0.1 user=postgres database=postgres`: dial error (dial tcp 127.0.0.1:15411: connect: connection refused)"))
+      .toBe("cannot connect to the database: dial error (dial tcp 127.0.0.1:15411: connect: connection refused)");
+    expect(cliConnectFailure('{"error":{"code":"MigrationError","message":"syntax error"}}')).toBeNull();
+  });
+
+  it("reads postgres.js errors, and leaves any other error alone", () => {
+    expect(connectFailureOf(Object.assign(new Error('password authentication failed for user "postgres"'), { code: "28P01" })))
+      .toBe('cannot connect to the database: password authentication failed for user "postgres" (28P01); check the user and password in DATABASE_URL');
+    expect(connectFailureOf(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })))
+      .toBe("cannot connect to the database: connect ECONNREFUSED 127.0.0.1:1; check the host and port in DATABASE_URL, and that the server is up");
+    expect(connectFailureOf(Object.assign(new Error("division by zero"), { code: "22012" }))).toBeNull();
+    expect(connectFailureOf(new Error("no code"))).toBeNull();
   });
 });
