@@ -93,7 +93,7 @@ async function measureWatchdog(context: BenchContext, database: BenchDatabase, j
 async function tableCounters(sql: Sql): Promise<{ updates: number; hotUpdates: number; walBytes: bigint }> {
   await sql`select pg_stat_clear_snapshot()`;
   const [row] = await sql`
-    select n_tup_upd::bigint as updates, n_tup_hot_upd::bigint as hot, pg_current_wal_lsn()::text as lsn
+    select n_tup_upd::bigint as updates, n_tup_hot_upd::bigint as hot, pg_current_wal_insert_lsn()::text as lsn
     from pg_stat_user_tables where relid = 'public.qc_jobs'::regclass`;
   const [lsn] = await sql`select pg_wal_lsn_diff(${row!.lsn as string}::pg_lsn, '0/0')::text as bytes`;
   return { updates: Number(row!.updates), hotUpdates: Number(row!.hot), walBytes: BigInt(lsn!.bytes as string) };

@@ -46,14 +46,16 @@ export async function measureHeartbeatCost(sql: Sql, options: { runningJobs?: nu
     returning id, attempts`;
   try {
     const before = await tableCounters(sql);
-    const [walStart] = await sql`select pg_current_wal_lsn()::text as lsn`;
+    // The insert position counts WAL as it is written; the flushed position can lag behind it,
+    // since a heartbeat's commit does not wait for the flush.
+    const [walStart] = await sql`select pg_current_wal_insert_lsn()::text as lsn`;
     for (let round = 0; round < rounds; round++) {
       for (const job of jobs) {
         const [beat] = await sql`select recorded from public.heartbeat_job(${job.id}, ${PROBE_WORKER}, ${job.attempts}, interval '0 seconds')`;
         if (!beat!.recorded) throw new Error(`measureHeartbeatCost: heartbeat of probe job ${job.id} was not recorded`);
       }
     }
-    const [walEnd] = await sql`select pg_wal_lsn_diff(pg_current_wal_lsn(), ${walStart!.lsn}::pg_lsn)::bigint as bytes`;
+    const [walEnd] = await sql`select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), ${walStart!.lsn}::pg_lsn)::bigint as bytes`;
     const after = await tableCounters(sql);
     const heartbeats = runningJobs * rounds;
     const walBytes = Number(walEnd!.bytes);
