@@ -34,12 +34,14 @@ export interface WriteCounters {
 }
 
 export async function qcJobsWriteCounters(sql: Sql): Promise<WriteCounters> {
-  // Statistics reach pg_stat_* when a backend reports them; force it, then read fresh values.
+  // Statistics reach pg_stat_* when a backend reports them; force it, then read fresh values. WAL is
+  // counted at the insert position: a heartbeat's commit does not wait for the flush, so the
+  // flushed position can lag behind what was written.
   await sql`select pg_stat_force_next_flush()`.catch(() => {});
   await sql`select pg_stat_clear_snapshot()`;
   const [row] = await sql`
     select s.n_tup_upd::bigint as updates, s.n_tup_hot_upd::bigint as hot,
-           pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as wal
+           pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text as wal
     from (select 1) one left join pg_stat_user_tables s on s.relid = 'public.qc_jobs'::regclass`;
   const known = row!.updates !== null;
   return {

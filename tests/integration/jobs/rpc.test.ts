@@ -2,6 +2,7 @@
 // with the flags on and off. Runs on PGlite and on the server.
 import { beforeEach, describe, expect, it } from "vitest";
 import { claimJobs, completeJob, failJob, heartbeatJob, reclaimStaleJobs } from "../../../client/job-rpc.ts";
+import type { TransactionSql } from "../../../scripts/shared/database.ts";
 import { resetJobs, seedJobs } from "../../support/job-fixtures.ts";
 import { setSettledFlag } from "../../support/flags.ts";
 import { usePushedDatabase } from "../../support/pushed-database.ts";
@@ -48,6 +49,25 @@ describe("heartbeat_job", () => {
     // Another worker, or this worker with another claim's attempt, does not own it.
     expect(await heartbeatJob(db.sql, "w2", job!, 0)).toMatchObject({ owned: false, reason: "reclaimed" });
     expect(await heartbeatJob(db.sql, "w1", { id: job!.id, attempt: 2 }, 0)).toMatchObject({ owned: false, reason: "reclaimed" });
+  });
+
+  it("a recorded heartbeat that is its transaction's first write commits asynchronously; after another write it does not", async () => {
+    await seedJobs(db.sql, 2);
+    const [first, second] = await claimJobs(db.sql, "w1", { limit: 2 });
+    const setting = async (tx: TransactionSql) => (await tx`select current_setting('synchronous_commit') as value`)[0]!.value as string;
+    const beat = async (tx: TransactionSql, job: { id: string; attempt: number }, minInterval: string) =>
+      (await tx`select owned, recorded, reason from public.heartbeat_job(${job.id}, 'w1', ${job.attempt}, ${minInterval}::interval)`)[0];
+    const alone = await db.sql.begin(async (tx) => ({ before: await setting(tx), beat: await beat(tx, first!, "0 seconds"), after: await setting(tx) }));
+    expect(alone).toEqual({ before: "on", beat: { owned: true, recorded: true, reason: "recorded" }, after: "off" });
+    const afterWrite = await db.sql.begin(async (tx) => {
+      await tx`update public.qc_jobs set payload = '{"touched": true}' where id = ${second!.id}`;
+      return { beat: await beat(tx, second!, "0 seconds"), after: await setting(tx) };
+    });
+    expect(afterWrite).toEqual({ beat: { owned: true, recorded: true, reason: "recorded" }, after: "on" });
+    // Nothing recorded, nothing to commit: a throttled heartbeat leaves the setting as it was.
+    const throttled = await db.sql.begin(async (tx) => ({ beat: await beat(tx, first!, "1 minute"), after: await setting(tx) }));
+    expect(throttled).toEqual({ beat: { owned: true, recorded: false, reason: "throttled" }, after: "on" });
+    expect((await jobRow(first!.id))!.last_heartbeat_at).toBeInstanceOf(Date);
   });
 
   it("writes nothing where JOB_HEARTBEAT is off, but still tells the owner it owns the job", async () => {

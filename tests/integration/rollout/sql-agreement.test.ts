@@ -54,4 +54,29 @@ describe("SQL and TypeScript agree", () => {
     const [unknown] = await db.sql`select public.flag_enabled('NO_SUCH_FLAG', 'tenant-1') as on`;
     expect(unknown!.on).toBe(false);
   });
+
+  it("flag_enabled answers as evaluateFlag does at 0 %, 0.01 %, 33.33 %, 99.99 % and 100 %, disabled, and in another bucket group", async () => {
+    const subjects = generateSubjects(2_000, 11);
+    const cases = [
+      { enabled: true, rolloutPercentage: 0, bucketGroup: "JOB_HEARTBEAT" },
+      { enabled: true, rolloutPercentage: 0.01, bucketGroup: "JOB_HEARTBEAT" },
+      { enabled: true, rolloutPercentage: 33.33, bucketGroup: "RELIABILITY" },
+      { enabled: true, rolloutPercentage: 99.99, bucketGroup: "JOB_HEARTBEAT" },
+      { enabled: true, rolloutPercentage: 100, bucketGroup: "RELIABILITY" },
+      { enabled: false, rolloutPercentage: 100, bucketGroup: "JOB_HEARTBEAT" },
+    ];
+    for (const flag of cases) {
+      await db.sql`update public.feature_flags
+                      set enabled = ${flag.enabled}, rollout_percentage = ${flag.rolloutPercentage}, bucket_group = ${flag.bucketGroup}
+                    where key = 'JOB_HEARTBEAT'`;
+      const rows = await db.sql`
+        select public.flag_enabled('JOB_HEARTBEAT', subject) as on
+          from jsonb_array_elements_text(${db.sql.json(subjects)}::jsonb) with ordinality as s(subject, position)
+         order by position`;
+      const expected = subjects.map((subject) => evaluateFlag({ key: "JOB_HEARTBEAT", ...flag }, subject).value);
+      expect(rows.map((row) => row.on), JSON.stringify(flag)).toEqual(expected);
+    }
+    const [nullSubject] = await db.sql`select public.flag_enabled('JOB_HEARTBEAT', null) as on`;
+    expect(nullSubject!.on).toBe(false);
+  });
 });
