@@ -1,5 +1,5 @@
 // The one path of an ops command's write: under --dry-run the same callback runs in a transaction
-// that always rolls back (STYLE.md 4: no second code path for the trial); otherwise it commits, and
+// that always rolls back (so the trial runs exactly the statements the commit would); otherwise it commits, and
 // the operator is told the truth about it (scripts/ops/transaction.ts): committed, provably not
 // applied, or "outcome unknown" with the state read back on a new connection.
 //

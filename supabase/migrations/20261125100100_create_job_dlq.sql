@@ -3,7 +3,7 @@
 -- `job_dlq` keeps every job that failed for good (max attempts reached or a non-retryable error)
 -- with its payload and error intact, so that a reviewer can retry, redrive or discard it instead
 -- of the job silently ending as `failed`. A new, empty table: creating it takes no lock on qc_jobs.
--- Rollback: supabase/rollback/20261125100100_create_job_dlq.sql (the plan's rollback steps).
+-- Rollback: supabase/rollback/20261125100100_create_job_dlq.sql.
 
 set lock_timeout = '5s';
 
@@ -50,7 +50,7 @@ create index if not exists job_dlq_job_type_last_failed_at_idx
 -- The history of one job across entries.
 create index if not exists job_dlq_job_id_idx on public.job_dlq (job_id);
 
--- The plan's rollback drops exactly these names: function update_job_dlq_updated_at(), trigger job_dlq_updated_at.
+-- The rollback drops exactly these names: function update_job_dlq_updated_at(), trigger job_dlq_updated_at.
 create or replace function public.update_job_dlq_updated_at() returns trigger
   language plpgsql
   set search_path = ''

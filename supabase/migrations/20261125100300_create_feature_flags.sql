@@ -135,7 +135,7 @@ grant select, insert, update, delete on public.feature_flags to service_role;
 -- The audit trigger runs as the writer, so a writer may append to the audit; nobody may edit it.
 grant select, insert on public.feature_flag_audit to service_role;
 
--- The plan's flags, off until the rollout phases turn them on. Existing rows are left as they are.
+-- The kit's two flags, off until the rollout phases turn them on. Existing rows are left as they are.
 insert into public.feature_flags (key, description, enabled, rollout_percentage)
 values
   ('DLQ_ENABLED', 'Move jobs that failed for good into job_dlq instead of marking them failed.', false, 0),

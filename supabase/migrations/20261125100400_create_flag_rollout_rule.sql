@@ -1,6 +1,6 @@
 -- The rollout rule in SQL, so that database code (RPCs, the watchdog) can gate on a flag.
 --
--- The same rule as functions/_shared/rollout.ts; tests/rollout-sql-agreement.test.ts checks that
+-- The same rule as functions/_shared/rollout.ts; tests/integration/rollout/sql-agreement.test.ts checks that
 -- both give the same bucket for the shipped vectors and 100,000 generated subjects:
 --   bucket(group, subject) = first 4 bytes of SHA-256(UTF-8(group || ':' || subject)),
 --                            as a big-endian unsigned 32-bit integer, modulo 10000

@@ -1,5 +1,5 @@
 -- The SQL rollout rule, faster; the same buckets and answers (pinned by
--- functions/_shared/rollout-vectors.json and tests/rollout-sql-agreement.test.ts). Every worker RPC
+-- functions/_shared/rollout-vectors.json and tests/integration/rollout/sql-agreement.test.ts). Every worker RPC
 -- that gates on a flag calls flag_enabled once per job, so its cost is paid per job.
 --
 --   flag_bucket   one SHA-256 per bucket. The body of 20261125100400 named the digest in a

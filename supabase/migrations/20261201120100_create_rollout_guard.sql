@@ -1,7 +1,7 @@
 -- The guarded rollout's rule in SQL, so that pg_cron can run it: cohorts and the decision.
 --
 -- The same rule as functions/_shared/rollout-guard.ts (read its header for the test and the order
--- of the rule); tests/rollout-guard-sql-agreement.test.ts runs functions/_shared/rollout-guard-vectors.json
+-- of the rule); tests/integration/rollout/guard-sql-agreement.test.ts runs functions/_shared/rollout-guard-vectors.json
 -- through both:
 --   cohort(group, subject, percentage) = canary when flag_bucket(group, subject) < round(percentage * 100)
 --   rollout_decide(input jsonb)        = halt | wait | advance | complete, with the per-signal

@@ -1,5 +1,5 @@
 -- The SQL rollout rule with less work around each hash; the same buckets and answers (pinned by
--- functions/_shared/rollout-vectors.json and tests/rollout-sql-agreement.test.ts).
+-- functions/_shared/rollout-vectors.json and tests/integration/rollout/sql-agreement.test.ts).
 --
 -- Where a call's time went (perf of one backend evaluating flag_enabled over 1,000,000 subjects):
 -- the SHA-256 itself was about a tenth; the rest was machinery. Postgres runs a `language sql`

@@ -10,7 +10,7 @@
 -- A push that failed half way is run again whole: every statement here is idempotent, and an
 -- INVALID index left by a failed concurrent build is dropped first so that it is rebuilt, not
 -- skipped by IF NOT EXISTS.
--- Rollback: supabase/rollback/20261125100200_add_heartbeat_column.sql (the plan's rollback steps).
+-- Rollback: supabase/rollback/20261125100200_add_heartbeat_column.sql.
 
 set lock_timeout = '5s';
 
@@ -63,7 +63,7 @@ begin
 end
 $drop_invalid$;
 
--- Any job by heartbeat time (operators' queries, the plan's verification).
+-- Any job by heartbeat time (operators' queries, the verification script).
 create index concurrently if not exists idx_qc_jobs_heartbeat
   on public.qc_jobs (last_heartbeat_at);
 

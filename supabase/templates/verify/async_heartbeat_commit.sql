@@ -2,7 +2,7 @@
 -- Each "-- check:" block passes by running and fails by raising an error (run inside begin ... rollback).
 -- The runner's transaction has written before the heartbeats below, so they show the other half of
 -- the rule: a heartbeat after another write leaves synchronous_commit alone. The first-write half
--- needs a transaction of its own and is in tests/jobs-rpc.test.ts.
+-- needs a transaction of its own and is in tests/integration/jobs/rpc.test.ts.
 
 -- check: heartbeat_job runs as the caller with an empty search_path, service_role only, and makes a first write's commit asynchronous
 do $$
