@@ -27,6 +27,7 @@ declare
   beat record;
   before_setting text := current_setting('synchronous_commit');
 begin
+  {{skip_unless_jobs_insertable}}
   update public.feature_flags set enabled = true, rollout_percentage = 100 where key = 'JOB_HEARTBEAT';
   insert into public.qc_jobs ({{new_job_id_column}}{{new_job_status_column}}job_type, payload, run_after) values ({{new_job_id_value}}{{new_job_status_value}}'verify', '{"n": 1}', now() - interval '1 hour')
   returning id into job;

@@ -88,7 +88,7 @@ describe("dry-run", () => {
     try {
       const refused = await ops("postgresql://unused@127.0.0.1:1/x", ["dry-run", "--env", "production"], { cwd });
       expect(refused.code).toBe(1);
-      expect(refused.output).toContain("REFUSED: 20261125100200_add_heartbeat_column.sql build(s) indexes CONCURRENTLY");
+      expect(refused.output).toContain("REFUSED: 20261125100200_add_heartbeat_column.sql, 20261202120200_index_rollout_windows.sql build(s) indexes CONCURRENTLY");
       expect(refused.output).not.toContain("apply 3 pending migration(s)");
       const accepted = await ops("postgresql://unused@127.0.0.1:1/x", ["dry-run", "--env", "production", "--yes"], { cwd });
       expect(accepted.code, accepted.output).toBe(0);
