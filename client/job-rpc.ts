@@ -3,17 +3,19 @@
 // the watchdog and pg_cron share them. Uses postgres.js with the service_role connection
 // (SUPABASE_DB_URL); with supabase-js the same functions are `supabase.rpc(name, { ...args })`.
 import type { Sql } from "postgres";
-import { jobSubject } from "./job-subject.ts";
 
 export interface ClaimedJob<Payload = unknown> {
   id: string;
   jobType: string;
   payload: Payload;
-  tenantId: string | null;
   /** This claim's attempt number (1 on the first run); passed back so a later claim is told apart. */
   attempt: number;
   maxAttempts: number;
-  /** The feature-flag subject: tenantId, else id. */
+  /**
+   * The subject feature flags bucket this job by (its tenant, else its own id), as the database
+   * computes it for this table's shape (public.job_subject): what the worker RPCs and the
+   * watchdog act on, whatever the tenant column is called, or if there is none.
+   */
   subject: string;
 }
 
@@ -40,9 +42,9 @@ interface JobRow {
   id: string;
   job_type: string;
   payload: unknown;
-  tenant_id: string | null;
   attempts: number;
   max_attempts: number;
+  subject: string;
 }
 
 function toClaimedJob<Payload>(row: JobRow): ClaimedJob<Payload> {
@@ -50,10 +52,9 @@ function toClaimedJob<Payload>(row: JobRow): ClaimedJob<Payload> {
     id: row.id,
     jobType: row.job_type,
     payload: row.payload as Payload,
-    tenantId: row.tenant_id,
     attempt: row.attempts,
     maxAttempts: row.max_attempts,
-    subject: jobSubject(row),
+    subject: row.subject,
   };
 }
 
@@ -67,9 +68,9 @@ export async function claimJobs<Payload = unknown>(
   // created with fetch_types: false (docs/jobs-and-dlq.md, "The worker helper", says why).
   const jobTypes = options.jobTypes === undefined ? null : sql.json(options.jobTypes);
   const rows = await sql<JobRow[]>`
-    select id, job_type, payload, tenant_id, attempts, max_attempts
+    select job.id::text as id, job.job_type, job.payload, job.attempts, job.max_attempts, public.job_subject(job) as subject
     from public.claim_jobs(${workerId}, ${options.limit ?? 1},
-      case when ${jobTypes}::jsonb is null then null else array(select jsonb_array_elements_text(${jobTypes}::jsonb)) end)`;
+      case when ${jobTypes}::jsonb is null then null else array(select jsonb_array_elements_text(${jobTypes}::jsonb)) end) as job`;
   return rows.map((row) => toClaimedJob<Payload>(row));
 }
 

@@ -64,7 +64,7 @@ export interface JobWorkerOptions {
   /**
    * How often every held job heartbeats. Default 30 s: with the watchdog's default 5-minute
    * threshold a worker may miss 9 heartbeats in a row before its job is taken. Must be well under
-   * the watchdog threshold. Each recorded heartbeat is one row update (README, "Heartbeat write cost").
+   * the watchdog threshold. Each recorded heartbeat is one row update (docs/jobs-and-dlq.md, "Heartbeat write cost").
    */
   heartbeatIntervalMs?: number;
   /** Retry delay after attempt n fails (retryable errors). Default: 2^n seconds, at most 5 minutes. */

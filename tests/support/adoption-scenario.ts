@@ -10,6 +10,7 @@ import type { Sql } from "../../scripts/shared/database.ts";
 import { dbAdvisors, dbPush } from "../../scripts/shared/supabase-cli.ts";
 import { setSettledFlag } from "./flags.ts";
 import { accessOf, kitAdd, projectFiles, useUserProject, type UserProject } from "./adoption.ts";
+import { createJobWorker } from "../../client/index.ts";
 import { asRole } from "./as-role.ts";
 import { ops } from "./ops-runner.ts";
 import { createTestDatabase } from "./test-database.ts";
@@ -28,6 +29,8 @@ export interface AdoptionSpec {
   added: string[];
   /** Whether kit add builds qc_jobs_status_run_after_idx (no index of the table leads with status). */
   buildsClaimIndex: boolean;
+  /** The column a job's flag subject comes from (kit add's --tenant-column), or null: the job's id. */
+  tenantColumn: string | null;
   /** Inserts one job the way the user's app does; returns its id as text. */
   newJob(sql: Sql, jobType: string): Promise<string>;
 }
@@ -154,6 +157,20 @@ export function describeAdoption(title: string, spec: AdoptionSpec, more?: (adop
       const redriven = await sql`select job_id::text as job_id, outcome from public.dlq_redrive(null, null, null)`;
       expect(redriven).toEqual([{ job_id: failing, outcome: "requeued" }]);
       expect(await statusOf(failing)).toEqual({ status: words.pending, attempts: 0 });
+    });
+
+    it("the worker helper runs a job on the user's table, with the subject of the user's tenant column", async () => {
+      const sql = state.db.sql;
+      const job = await spec.newJob(sql, "helper");
+      const subjectSql = `coalesce(${spec.tenantColumn === null ? "null" : `${spec.tenantColumn}::text`}, id::text)`;
+      const [expected] = await sql.unsafe(`select ${subjectSql} as subject from public.qc_jobs where id = ${id(1)}`, [job]);
+      const worker = createJobWorker(sql, { workerId: "helper-w1" });
+      const [claimed] = await worker.claim({ jobTypes: ["helper"] });
+      expect(claimed).toMatchObject({ id: job, jobType: "helper", attempt: 1, subject: expected!.subject });
+      expect(await worker.run(claimed!, async () => {})).toEqual({ kind: "completed" });
+      await worker.shutdown();
+      const [after] = await sql.unsafe(`select status::text as status from public.qc_jobs where id = ${id(1)}`, [job]);
+      expect(after!.status).toBe(spec.words.completed);
     });
 
     it("ops verify --project runs the project's verification scripts and passes", async () => {

@@ -30,7 +30,7 @@ async function claimFreshJobs(maxAttempts: number): Promise<ClaimedJob[]> {
 
 /** What app code computes for a job with the rollout core. */
 function appSideOn(key: string, setting: (typeof settings)[number], job: ClaimedJob): boolean {
-  return evaluateFlag({ key, enabled: setting.enabled, rolloutPercentage: setting.percentage, bucketGroup: key }, jobSubject({ id: job.id, tenant_id: job.tenantId })).value;
+  return evaluateFlag({ key, enabled: setting.enabled, rolloutPercentage: setting.percentage, bucketGroup: key }, job.subject).value;
 }
 
 function expectShare(on: number, setting: (typeof settings)[number]) {
@@ -46,9 +46,14 @@ function expectShare(on: number, setting: (typeof settings)[number]) {
 describe("the job subject", () => {
   it("is the same string in SQL and in app code: tenant, else id", async () => {
     const jobs = await claimFreshJobs(3);
-    const rows = await db.sql`select id, public.job_flag_subject(tenant_id, id) as subject from public.qc_jobs`;
-    const bySql = new Map(rows.map((r) => [r.id as string, r.subject as string]));
-    for (const job of jobs) expect(bySql.get(job.id)).toBe(jobSubject({ id: job.id, tenant_id: job.tenantId }));
+    const rows = await db.sql`select id, tenant_id, public.job_flag_subject(tenant_id, id) as subject from public.qc_jobs`;
+    const bySql = new Map(rows.map((r) => [r.id as string, r]));
+    for (const job of jobs) {
+      const row = bySql.get(job.id)!;
+      // The claimed job carries the database's subject; jobSubject computes the same from the row.
+      expect(job.subject).toBe(row.subject);
+      expect(jobSubject({ id: job.id, tenant_id: row.tenant_id as string | null })).toBe(row.subject);
+    }
     expect(jobs.filter((j) => j.subject === j.id)).toHaveLength(200);
   });
 });

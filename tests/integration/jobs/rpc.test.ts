@@ -21,7 +21,7 @@ describe("claim_jobs", () => {
     await db.sql`update public.qc_jobs set run_after = now() + interval '1 hour' where id = ${b!.id}`;
     const claimed = await claimJobs(db.sql, "w1", { limit: 10 });
     expect(claimed.map((j) => j.id)).toEqual([a!.id]);
-    expect(claimed[0]).toMatchObject({ attempt: 1, maxAttempts: 3, tenantId: "tenant-0", subject: "tenant-0", payload: a!.payload });
+    expect(claimed[0]).toMatchObject({ attempt: 1, maxAttempts: 3, subject: "tenant-0", payload: a!.payload });
     const row = await jobRow(a!.id);
     expect(row).toMatchObject({ status: "running", locked_by: "w1", attempts: 1, last_heartbeat_at: null });
     expect(row!.started_at).toBeInstanceOf(Date);

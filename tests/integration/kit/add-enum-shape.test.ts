@@ -29,6 +29,7 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
          from generate_series(1, 8) as n`,
   userColumns: ["id", "job_type", "status::text as status", "payload", "org_id", "attempts", "created_at"],
   kitFlags: ["--job-status", "pending=new,running=active,completed=succeeded,failed=errored", "--tenant-column", "org_id"],
+  tenantColumn: "org_id",
   idType: "text",
   words: { pending: "new", running: "active", completed: "succeeded", failed: "errored" },
   buildsClaimIndex: true,

@@ -24,6 +24,7 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
          from generate_series(1, 6) as n`,
   userColumns: ["id", "job_type", "status", "payload", "created_at"],
   kitFlags: [JOB_STATUS],
+  tenantColumn: null,
   idType: "bigint",
   words: { pending: "queued", running: "working", completed: "done", failed: "dead" },
   buildsClaimIndex: true,

@@ -36,6 +36,7 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
          from generate_series(1, 4) as n`,
   userColumns: ["id", "account_id", "tenant_id", "job_type", "status", "payload", "attempts", "max_attempts", "created_at"],
   kitFlags: [],
+  tenantColumn: "tenant_id",
   idType: "uuid",
   words: { pending: "pending", running: "running", completed: "completed", failed: "failed" },
   added: ["locked_by", "run_after", "started_at", "finished_at", "last_error", "updated_at"],

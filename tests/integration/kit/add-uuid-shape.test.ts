@@ -17,6 +17,7 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
          from generate_series(1, 8) as n`,
   userColumns: ["id", "job_type", "status", "payload", "attempts", "max_attempts", "tenant_id", "priority", "created_at", "updated_at"],
   kitFlags: [],
+  tenantColumn: "tenant_id",
   idType: "uuid",
   words: { pending: "pending", running: "running", completed: "completed", failed: "failed" },
   added: ["run_after"],

@@ -130,6 +130,7 @@ describe.each(["legacy", "explicit"] as const)("RLS with the %s grant regime", (
       "heartbeat_job service_role",
       "job_flag_subject service_role",
       "job_max_run_time service_role",
+      "job_subject service_role",
       "list_running_jobs service_role",
       "reclaim_stale_jobs service_role",
       "release_job service_role",
