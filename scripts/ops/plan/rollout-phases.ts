@@ -1,5 +1,6 @@
-// The plan's rollout phases and the guard on promotion to production. Pure: the caller reads the
-// flags, their audit history and the dead-letter queue, and this decides.
+// The standard rollout phases (staging, canary, production) and the guard on promotion to
+// production. Pure: the caller reads the flags, their audit history and the dead-letter queue, and
+// this decides.
 import type { FlagUpdate } from "./flag-sql.ts";
 
 export type RolloutPhase = "staging" | "canary" | "production";
