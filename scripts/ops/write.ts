@@ -1,7 +1,7 @@
 // The one path of an ops command's write: under --dry-run the same callback runs in a transaction
-// that always rolls back (so the trial runs exactly the statements the commit would); otherwise it commits, and
-// the operator is told the truth about it (scripts/ops/transaction.ts): committed, provably not
-// applied, or "outcome unknown" with the state read back on a new connection.
+// that always rolls back (so the trial runs exactly the statements the commit would); otherwise it
+// commits, and the operator is told the truth about it (scripts/ops/transaction.ts): committed,
+// provably not applied, or "outcome unknown" with the state read back on a new connection.
 //
 // A deadline bounds a committed write, so a stalled session (a network partition, a pooler that
 // stopped answering) cannot hang the operator for ever: when it passes before COMMIT was sent,

@@ -1,9 +1,10 @@
 // deploy: the deployment order as one guided run, stopping at the first failure:
 // flags off, preflight, backup, push, verify, then the next rollout step is printed (not taken).
 import { cliOutputLines, dbPush, throwIfNotConnected } from "../../shared/supabase-cli.ts";
-import { inTransaction, takeOpsLock, withSessionOpsLock } from "../transaction.ts";
+import { takeOpsLock, withSessionOpsLock } from "../transaction.ts";
+import { opsWrite } from "../write.ts";
 import { OpsRefusal, type OpsCommand, type OpsContext } from "../command.ts";
-import { applyFlagChanges, flagsTableExists } from "../flags-table.ts";
+import { applyFlagChanges, describeFlags, flagsTableExists } from "../flags-table.ts";
 import { FLAGS_OFF, phaseChanges } from "../plan/rollout-phases.ts";
 import { runBackup } from "./backup.ts";
 import { runPreflight } from "./preflight.ts";
@@ -65,7 +66,9 @@ async function flagsOff(ctx: OpsContext): Promise<void> {
     ctx.out.ok("feature_flags does not exist yet: its migration seeds both flags off");
     return;
   }
-  await inTransaction(ctx.sql(), async (tx) => {
+  // The kill switch goes through the same write path as `flags set`: a deadline, and the truth
+  // about a commit whose answer was lost (the flags read back on a new connection).
+  await opsWrite(ctx, { dryRun: false, readBack: describeFlags }, async (tx) => {
     await takeOpsLock(tx, "deploy (flags off)");
     await applyFlagChanges(tx, ctx.out, phaseChanges(FLAGS_OFF), ctx.settings.actor);
   });
