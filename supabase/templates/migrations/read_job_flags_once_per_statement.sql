@@ -1,5 +1,5 @@
--- The watchdog and heartbeat_job read JOB_HEARTBEAT's row once per statement instead of calling
--- public.flag_enabled once per job; the same jobs get the same answers.
+-- The watchdog reads JOB_HEARTBEAT's row once per run, and heartbeat_job once per statement,
+-- instead of calling public.flag_enabled once per job; the same jobs get the same answers.
 --
 -- flag_enabled reads feature_flags through a query of its own (executor start, an index scan,
 -- executor end) on every call, about half of what a call costs and three times its hash, and no
