@@ -82,6 +82,57 @@ async function measureWatchdog(context: BenchContext, database: BenchDatabase, j
   context.book.add({ id: "db.watchdog.sweep", label: `watchdog sweep requeueing ${STALE_JOBS.toLocaleString("en-US")} stale jobs (reclaim_stale_jobs)`, unit: "ms", samples: busy, baselineId: "db.watchdog.idle" });
 }
 
+const CANARY_PERCENTAGE = 5;
+
+/**
+ * JOB_HEARTBEAT at CANARY_PERCENTAGE, settled an hour ago (as in flagsOnSinceAnHourAgo), and the
+ * running jobs as during its canary: the canary's heartbeating, the control jobs (which do not
+ * heartbeat) quiet for 10 minutes, past stale_after and within their 1-hour lease. Returns how
+ * many control jobs there are.
+ */
+async function canaryRunning(sql: Sql, jobs: RunningJob[]): Promise<number> {
+  await sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    await tx`update public.feature_flags set enabled = true, rollout_percentage = ${CANARY_PERCENTAGE}, updated_at = now() - interval '1 hour'
+             where key = 'JOB_HEARTBEAT'`;
+  });
+  const rows = await sql`
+    update public.qc_jobs q
+       set status = 'running', locked_by = 'worker-' || (abs(hashtext(q.id::text)) % 32), finished_at = null, attempts = 1,
+           started_at = now() - interval '10 minutes',
+           last_heartbeat_at = case when public.flag_enabled('JOB_HEARTBEAT', public.job_subject(q)) then now() end
+     where q.id = any(${jobs.map((j) => j.id)}::uuid[])
+    returning q.last_heartbeat_at is null as control`;
+  return rows.filter((r) => r.control === true).length;
+}
+
+/**
+ * The watchdog during a JOB_HEARTBEAT canary: every control job is past stale_after, so the scan
+ * checks the flag for each of them, and rescues none (none is past its lease). What the flag check
+ * per candidate row costs the watchdog's run.
+ */
+async function measureWatchdogDuringCanary(context: BenchContext, database: BenchDatabase, jobs: RunningJob[]): Promise<void> {
+  const { sql } = database;
+  let control = 0;
+  const sweeps = await repeat(context.settings.runs, async () => {
+    control = await canaryRunning(sql, jobs);
+    const started = performance.now();
+    const rows = await sql`select count(*)::int as jobs from public.reclaim_stale_jobs(interval '5 minutes', ${STALE_JOBS})`;
+    const ms = performance.now() - started;
+    if (rows[0]!.jobs !== 0) throw new Error(`the watchdog during the canary rescued ${rows[0]!.jobs as number} jobs; none is past its lease`);
+    return ms;
+  });
+  if (control === 0 || control === jobs.length) throw new Error(`JOB_HEARTBEAT at ${CANARY_PERCENTAGE} % put ${jobs.length - control} of ${jobs.length} jobs in the canary`);
+  await flagsOnSinceAnHourAgo(sql);
+  context.book.add({
+    id: "db.watchdog.canary",
+    label: `watchdog sweep during a JOB_HEARTBEAT canary at ${CANARY_PERCENTAGE} % (${jobs.length.toLocaleString("en-US")} running jobs: the canary heartbeating, ${control.toLocaleString("en-US")} control jobs quiet within their lease, each checked against the flag, none rescued)`,
+    unit: "ms",
+    samples: sweeps,
+    baselineId: "db.watchdog.idle",
+  });
+}
+
 interface WriteRun {
   perSecond: number;
   hotPercent: number;
@@ -177,6 +228,7 @@ export async function measureReliabilityFeatures(context: BenchContext, database
   const jobs = await runningJobs(database.sql, context.settings.runningJobs);
   context.log("watchdog");
   await measureWatchdog(context, database, jobs);
+  await measureWatchdogDuringCanary(context, database, jobs);
   context.log("heartbeats");
   await measureHeartbeats(context, database, jobs);
   context.log("dead-letter queue");

@@ -38,12 +38,14 @@ async function candidateQueryFromFunction(): Promise<string> {
   const [row] = await db.sql`select prosrc from pg_proc where oid = 'public.reclaim_stale_jobs(interval, integer)'::regprocedure`;
   const match = /for job in\s+(select q\.\*[\s\S]*?skip locked)\s+loop/i.exec(row!.prosrc as string);
   if (!match) throw new Error("the watchdog's candidate query was not found in reclaim_stale_jobs");
-  // Bound as on a run with JOB_HEARTBEAT settled: the heartbeat rule on, the scan's range from
-  // the shortest of stale_after and the leases.
+  // Bound as on a run with JOB_HEARTBEAT settled at 100 %: the heartbeat rule on, the scan's range
+  // from the shortest of stale_after and the leases.
   return match[1]!
     .replace(/\bcutoff\b/g, "(now() - interval '5 minutes')")
     .replace(/\bearliest\b/g, "(now() - interval '5 minutes')")
     .replace(/\bheartbeat_rule\b/g, "true")
+    .replace(/\bheartbeat_threshold\b/g, "10000")
+    .replace(/\bheartbeat_group\b/g, "'JOB_HEARTBEAT'")
     .replace(/\bbatch_size\b/g, "500");
 }
 
