@@ -9,10 +9,11 @@
 --
 -- Now each statement reads the flag's row once (enabled, bucket_group, and the threshold
 -- round(rollout_percentage * 100)) and compares public.flag_bucket(bucket_group, subject) with the
--- threshold per job: flag_enabled's own rule, short cuts included. An unknown or disabled flag, or
--- one at 0 %, is off for every job without hashing; at 100 % it is on for every subject that is
--- not null without hashing; a null subject is off (flag_bucket is strict, so the comparison is
--- null, which no WHERE or IF takes as true).
+-- threshold per job: flag_enabled's own rule, written the way public.rollout_cohort writes it. An
+-- unknown or disabled flag, or one at 0 %, is off for every job without hashing (the statement
+-- knows it before the scan); at 100 % every bucket 0..9999 is below the threshold 10000; a null
+-- subject is off (flag_bucket is strict, so the comparison is null, which no WHERE or IF takes as
+-- true).
 --
 --   public.reclaim_stale_jobs  reads JOB_HEARTBEAT's threshold and group in the statement that
 --                              already read its answers_changed_at, so the percentage it applies is
@@ -90,8 +91,7 @@ begin
       and (coalesce(q.last_heartbeat_at, q.started_at) < pg_catalog.now() - public.job_max_run_time(q.job_type)
            or (heartbeat_rule
                and coalesce(q.last_heartbeat_at, q.started_at) < cutoff
-               and case when heartbeat_threshold >= 10000 then public.job_flag_subject(q.tenant_id, q.id) is not null
-                        else public.flag_bucket(heartbeat_group, public.job_flag_subject(q.tenant_id, q.id)) < heartbeat_threshold end))
+               and public.flag_bucket(heartbeat_group, public.job_flag_subject(q.tenant_id, q.id)) < heartbeat_threshold))
     order by coalesce(q.last_heartbeat_at, q.started_at)
     limit batch_size
     for update of q skip locked
@@ -102,10 +102,8 @@ begin
     end if;
     last_seen_at := coalesce(job.last_heartbeat_at, job.started_at);
     lease := public.job_max_run_time(job.job_type);
-    -- (The CASE in parentheses: plpgsql ends an IF's condition at the first THEN it meets.)
     if heartbeat_rule and last_seen_at < cutoff
-       and (case when heartbeat_threshold >= 10000 then public.job_flag_subject(job.tenant_id, job.id) is not null
-                 else public.flag_bucket(heartbeat_group, public.job_flag_subject(job.tenant_id, job.id)) < heartbeat_threshold end) then
+       and (public.flag_bucket(heartbeat_group, public.job_flag_subject(job.tenant_id, job.id)) < heartbeat_threshold) then
       reason := 'heartbeat_timeout';
       message := pg_catalog.format('watchdog: worker %s showed no sign of life since %s (attempt %s of %s)',
                                    coalesce(job.locked_by, '?'), last_seen_at, job.attempts, job.max_attempts);
@@ -154,8 +152,7 @@ begin
      and q.locked_by = heartbeat_job.worker_id
      and (heartbeat_job.attempt is null or q.attempts = heartbeat_job.attempt)
      and (q.last_heartbeat_at is null or q.last_heartbeat_at <= pg_catalog.now() - heartbeat_job.min_interval)
-     and case when flag.threshold >= 10000 then public.job_flag_subject(q.tenant_id, q.id) is not null
-              else public.flag_bucket(flag.bucket_group, public.job_flag_subject(q.tenant_id, q.id)) < flag.threshold end;
+     and public.flag_bucket(flag.bucket_group, public.job_flag_subject(q.tenant_id, q.id)) < flag.threshold;
   if found then
     if first_write then
       -- For this transaction only (is_local): the commit does not wait for the WAL flush.
@@ -167,8 +164,7 @@ begin
 
   -- Nothing written: say why, from the job as it is now (and the flag, read with it).
   select q.status, q.locked_by, q.attempts,
-         coalesce(case when flag.threshold >= 10000 then public.job_flag_subject(q.tenant_id, q.id) is not null
-                       else public.flag_bucket(flag.bucket_group, public.job_flag_subject(q.tenant_id, q.id)) < flag.threshold end, false) as heartbeat_on
+         coalesce(public.flag_bucket(flag.bucket_group, public.job_flag_subject(q.tenant_id, q.id)) < flag.threshold, false) as heartbeat_on
     into current_job
   from public.qc_jobs q
   left join (select f.bucket_group, pg_catalog.round(f.rollout_percentage * 100) as threshold
