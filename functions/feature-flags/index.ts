@@ -1,10 +1,18 @@
 // The feature-flags edge function: a thin shell that wires the runtime (Deno's environment,
 // postgres.js, @supabase/server, supabase-js's CORS headers) into handler.ts.
+//
+// Cold start: the module loads only what the first answer needs (postgres.js, the handler, the
+// tiny CORS module) and starts the first flags read at once. @supabase/server is not among them:
+// it loads all of supabase-js and jose, which took most of the start, and the common caller (app
+// code with the publishable key) needs none of it, as API keys are checked in auth.ts. It is
+// imported when a user JWT first needs checking, or, when JWTs can be checked at all (a JWKS is
+// configured), right after the first answer, so a later JWT caller finds it loaded.
 // Deployed with `supabase functions deploy feature-flags` (supabase/config.toml points here).
 
 import postgres from "postgres";
 import { corsHeaders } from "@supabase/supabase-js/cors";
-import { createAuthenticator, type VerifyAuth } from "./auth.ts";
+import { createAuthenticator, credentialChecker, type VerifyAuth } from "./auth.ts";
+import { resolveAuthEnv } from "./auth-env.ts";
 import { loadConfig } from "./config.ts";
 import { createFlagDatabase, type SqlClient } from "./flag-database.ts";
 import { FlagCache } from "./flag-cache.ts";
@@ -34,24 +42,46 @@ const store = new FlagCache({
   onLoadError: (error) => console.error(`feature-flags: reading flags failed: ${error instanceof Error ? error.message : String(error)}`),
 });
 
-// Cold start: the first flags read starts now, while @supabase/server is imported (it loads all of
-// supabase-js and jose, most of the start time): the first answer waits for the longer of the two
-// instead of both in turn. The read's outcome is kept by the store; a failure is served as usual.
+// The first flags read starts now; the first request waits for it (the store keeps its outcome, a
+// failure is served as usual).
 void store.snapshot();
-const { resolveEnv, verifyAuth } = await import("@supabase/server/core");
 
-// Keys and JWKS are read and parsed once per isolate, not on every verifyAuth call. When the
-// environment is incomplete, verifyAuth is left to read it per request and answer not_configured.
-const { data: authEnv } = resolveEnv();
+// Keys and JWKS are read once per isolate, not on every request.
+const authEnv = resolveAuthEnv((name) => Deno.env.get(name));
+let verifyAuthLoading: Promise<VerifyAuth> | undefined;
+const loadVerifyAuth = (): Promise<VerifyAuth> =>
+  (verifyAuthLoading ??= import("@supabase/server/core").then(
+    ({ verifyAuth }) => verifyAuth as unknown as VerifyAuth,
+    (error) => {
+      verifyAuthLoading = undefined; // the next JWT tries again
+      throw error;
+    },
+  ));
 
-/** The function's handler; `target` lets npm start's local gateway pass the stripped path. */
-export const handle = createHandler({
+const handleRequest = createHandler({
   config,
   store,
   database,
-  auth: createAuthenticator(verifyAuth as unknown as VerifyAuth, authEnv ?? {}),
+  auth: createAuthenticator(credentialChecker(authEnv, loadVerifyAuth)),
   supabaseCors: corsHeaders,
 });
+
+// Loaded after the first answer was handed over (never before it), only where a JWT can be checked.
+let preloadPending = authEnv.data?.jwks != null;
+const preload = () =>
+  setTimeout(() => {
+    loadVerifyAuth().catch((error) => console.error(`feature-flags: loading @supabase/server failed: ${error instanceof Error ? error.message : String(error)}`));
+  }, 0);
+
+/** The function's handler; `target` lets npm start's local gateway pass the stripped path. */
+export const handle: typeof handleRequest = (request, target) => {
+  const answer = handleRequest(request, target);
+  if (preloadPending) {
+    preloadPending = false;
+    Promise.resolve(answer).then(preload, preload);
+  }
+  return answer;
+};
 
 // Deno.serve passes connection info as the second argument: only the request goes on.
 export default { fetch: (request: Request) => handle(request) };
