@@ -27,6 +27,9 @@ const connectionOptions = {
   max: 1,
   connect_timeout: Math.ceil(config.databaseTimeoutMs / 1000),
   onnotice: () => {},
+  // No query here sends or reads an array, so the pg_type lookup postgres.js otherwise makes
+  // before a connection's first query (to parse arrays) would only delay the first answer.
+  fetch_types: false,
 };
 const sql = postgres(config.databaseUrl, { ...connectionOptions, idle_timeout: 60, connection: { application_name: "feature-flags function" } });
 // Opened only to settle a flag change whose COMMIT got no answer (see truthful-transaction.ts).
