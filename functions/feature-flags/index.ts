@@ -69,12 +69,15 @@ const handleRequest = createHandler({
   supabaseCors: corsHeaders,
 });
 
-// Loaded after the first answer was handed over (never before it), only where a JWT can be checked.
+// Loaded after the first answer, only where a JWT can be checked. Not on the next tick: the import
+// holds the thread for tens of milliseconds, and Deno writes the answer on that same thread, so a
+// timer of 0 may run first; a pause lets that answer, and requests that came with it, go out first.
+const PRELOAD_DELAY_MS = 100;
 let preloadPending = authEnv.data?.jwks != null;
 const preload = () =>
   setTimeout(() => {
     loadVerifyAuth().catch((error) => console.error(`feature-flags: loading @supabase/server failed: ${error instanceof Error ? error.message : String(error)}`));
-  }, 0);
+  }, PRELOAD_DELAY_MS);
 
 /** The function's handler; `target` lets npm start's local gateway pass the stripped path. */
 export const handle: typeof handleRequest = (request, target) => {
