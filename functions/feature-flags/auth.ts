@@ -73,10 +73,10 @@ export type CheckCredentials = (request: Request, modes: readonly Mode[]) => Pro
  * env: resolveAuthEnv's reading, once per isolate.
  */
 export function credentialChecker(env: AuthEnvResult, loadVerifyAuth: LoadVerifyAuth): CheckCredentials {
-  return (request, modes) => checkCredentials(request, modes, env, loadVerifyAuth);
+  return (request, modes) => verifyCredentials(request, modes, env, loadVerifyAuth);
 }
 
-async function checkCredentials(request: Request, modes: readonly Mode[], env: AuthEnvResult, loadVerifyAuth: LoadVerifyAuth): Promise<Verified> {
+async function verifyCredentials(request: Request, modes: readonly Mode[], env: AuthEnvResult, loadVerifyAuth: LoadVerifyAuth): Promise<Verified> {
   if (env.error) return { data: null, error: { message: env.error.message, status: 500 } };
   const token = bearerToken(request.headers.get("authorization"));
   const apikey = request.headers.get("apikey");
