@@ -9,7 +9,8 @@
 import { verifyAuth } from "@supabase/server/core";
 import { corsHeaders } from "@supabase/supabase-js/cors";
 import { evaluateFlag } from "../../functions/_shared/rollout.ts";
-import { createAuthenticator, type Authenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
+import { createAuthenticator, credentialChecker, type Authenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
+import { resolveAuthEnv } from "../../functions/feature-flags/auth-env.ts";
 import { loadConfig } from "../../functions/feature-flags/config.ts";
 import type { FlagDatabase } from "../../functions/feature-flags/flag-database.ts";
 import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
@@ -32,7 +33,7 @@ const stubAuth: Authenticator = {
   writer: () => Promise.resolve({ data: { mode: "secret", actor: "stub" }, error: null }),
 } as Authenticator;
 const handlerWith = (auth: Authenticator) => createHandler({ config, store, database: noDatabase, auth, supabaseCors: corsHeaders, log: () => {} });
-const realHandler = handlerWith(createAuthenticator(verifyAuth as unknown as VerifyAuth));
+const realHandler = handlerWith(createAuthenticator(credentialChecker(resolveAuthEnv((name) => env[name]), async () => verifyAuth as unknown as VerifyAuth)));
 const stubbedHandler = handlerWith(stubAuth);
 
 const requestFor = (i: number, headers: Record<string, string>) =>

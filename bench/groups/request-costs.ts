@@ -12,7 +12,7 @@ const LABELS: Array<{ name: string; label: string; baseline?: string }> = [
   { name: "evaluate", label: "evaluateFlag alone (pure-TS SHA-256)" },
   { name: "request-object", label: "new Request(url, headers) (harness cost, inside every handler row)" },
   { name: "handler.stub-auth", label: "handler, one flag, authentication stubbed" },
-  { name: "handler.publishable", label: "handler, one flag, publishable key (@supabase/server verifyAuth)", baseline: "handler.stub-auth" },
+  { name: "handler.publishable", label: "handler, one flag, publishable key (checked by the function, remembered)", baseline: "handler.stub-auth" },
   { name: "handler.secret", label: "handler, one flag, secret key", baseline: "handler.stub-auth" },
   { name: "handler.user", label: "handler, one flag, user JWT (HS256)", baseline: "handler.stub-auth" },
 ];

@@ -1,11 +1,12 @@
 // A small bounded memo of credentials that already verified, so a caller that sends the same API
-// key or user JWT on every request pays @supabase/server's crypto (HMAC compares per configured
-// key, JWKS import, JWT signature check) once instead of on every lookup.
+// key or user JWT on every request pays the checks' crypto (HMAC compares per configured key in
+// api-keys.ts; JWKS import and JWT signature check in @supabase/server) once instead of on every
+// lookup.
 //
 // Safety:
 //   - Only successes are stored; a wrong credential is verified (and refused) every time.
 //   - Requests with a JWT are keyed by a SHA-256 of the exact credential headers, never the raw
-//     token, and the whole set of headers verifyAuth reads, so a right key next to a forged JWT
+//     token, and the whole set of headers the checks read, so a right key next to a forged JWT
 //     is a different entry (and refused). An API key alone is keyed by its own text (auth.ts):
 //     it is stored only once it verified, that is when it equals a key the environment holds.
 //   - A user JWT is kept only until its `exp`, never beyond; a JWT without `exp` is not kept.

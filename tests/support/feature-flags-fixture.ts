@@ -2,7 +2,8 @@
 // the handler wired in-process (Node), and the real Deno server over HTTP.
 import { verifyAuth } from "@supabase/server/core";
 import { corsHeaders } from "@supabase/supabase-js/cors";
-import { createAuthenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
+import { createAuthenticator, credentialChecker, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
+import { resolveAuthEnv } from "../../functions/feature-flags/auth-env.ts";
 import { loadConfig } from "../../functions/feature-flags/config.ts";
 import { createFlagDatabase, type SqlClient } from "../../functions/feature-flags/flag-database.ts";
 import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
@@ -22,12 +23,7 @@ export function inProcessFunction(databaseUrl: string, keys: LocalKeys, env: Rec
   };
   const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs, freshConnection);
   const store = new FlagCache({ load: database.readFlags, ttlMs: config.cacheTtlMs, staleLimitMs: config.staleLimitMs });
-  const auth = createAuthenticator(verifyAuth as unknown as VerifyAuth, {
-    url: "http://127.0.0.1:54321",
-    publishableKeys: { default: keys.publishableKey },
-    secretKeys: { default: keys.secretKey },
-    jwks: { keys: [{ kty: "oct", k: keys.jwtSecret, alg: "HS256", kid: keys.jwtKeyId }] },
-  });
+  const auth = createAuthenticator(credentialChecker(resolveAuthEnv((name) => authEnvironment(keys, "http://127.0.0.1:54321")[name]), async () => verifyAuth as unknown as VerifyAuth));
   const logged: string[] = [];
   const handle = createHandler({ config, store, database, auth, supabaseCors: corsHeaders, log: (line) => logged.push(line) });
   return { handle, store, logged, close: () => sql.end({ timeout: 5 }) };

@@ -3,10 +3,11 @@
 // OFREP shapes, ETag/304, CORS, PATCH with audit, and generated bad input never answering 500.
 import { verifyAuth } from "@supabase/server/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthenticator, type VerifyAuth } from "../../../functions/feature-flags/auth.ts";
+import { createAuthenticator, credentialChecker, type VerifyAuth } from "../../../functions/feature-flags/auth.ts";
 import { ERROR_STATUS } from "../../../functions/feature-flags/errors.ts";
 import { bucketOf } from "../../../functions/_shared/rollout.ts";
-import { signUserJwt } from "../../../scripts/local/local-keys.ts";
+import { resolveAuthEnv } from "../../../functions/feature-flags/auth-env.ts";
+import { authEnvironment, signUserJwt } from "../../../scripts/local/local-keys.ts";
 import { badRequests } from "../../support/bad-requests.ts";
 import { generateLocalKeys, inProcessFunction } from "../../support/feature-flags-fixture.ts";
 import { setFlag } from "../../support/flags.ts";
@@ -101,17 +102,21 @@ describe("auth", () => {
   });
 
   it("an incomplete auth environment is not_configured (503), not a 401 that blames the caller", async () => {
-    const { SUPABASE_URL: _unset, ...withoutUrl } = process.env;
-    const saved = process.env;
-    process.env = withoutUrl;
-    try {
-      const auth = createAuthenticator(verifyAuth as unknown as VerifyAuth, {});
-      const result = await auth.reader(new Request(`${BASE}?subject=t`, { headers: publishable }));
-      expect(result.error).toMatchObject({ code: "not_configured", message: expect.stringContaining("SUPABASE_URL") });
-      expect(ERROR_STATUS.not_configured).toBe(503);
-    } finally {
-      process.env = saved;
+    const { SUPABASE_URL: _unset, ...withoutUrl } = authEnvironment(keys, "http://127.0.0.1:54321");
+    const auth = createAuthenticator(credentialChecker(resolveAuthEnv((name) => withoutUrl[name]), async () => verifyAuth as unknown as VerifyAuth));
+    const jwt = signUserJwt(keys, { sub: "user-1" });
+    for (const headers of <Record<string, string>[]>[publishable, secret, { Authorization: `Bearer ${jwt}` }, {}]) {
+      const result = await auth.reader(new Request(`${BASE}?subject=t`, { headers }));
+      expect(result.error, JSON.stringify(headers)).toMatchObject({ code: "not_configured", message: expect.stringContaining("SUPABASE_URL") });
     }
+    expect(ERROR_STATUS.not_configured).toBe(503);
+  });
+
+  it("a user JWT that cannot be checked because @supabase/server fails to load is not_configured; API keys still work", async () => {
+    const auth = createAuthenticator(credentialChecker(resolveAuthEnv((name) => authEnvironment(keys, "http://127.0.0.1:54321")[name]), () => Promise.reject(new Error("module not found"))));
+    const jwt = signUserJwt(keys, { sub: "user-1" });
+    expect((await auth.reader(new Request(`${BASE}?subject=t`, { headers: { Authorization: `Bearer ${jwt}` } }))).error).toMatchObject({ code: "not_configured", message: expect.stringContaining("module not found") });
+    expect((await auth.reader(new Request(`${BASE}?subject=t`, { headers: publishable }))).data?.mode).toBe("publishable");
   });
 
   it("CORS preflight answers with the headers supabase-js sends", async () => {

@@ -1,32 +1,29 @@
 // The memo of verified credentials (functions/feature-flags/credential-memo.ts) as the
-// authenticator uses it, with the real @supabase/server verifyAuth (wrapped to count its calls)
+// authenticator uses it, with the real credential checks (wrapped to count their calls)
 // and a clock the test moves: repeats skip verification, nothing wrong ever gets through, JWTs
 // are not remembered past their exp, and the memo stays bounded. No database, no network.
 import { verifyAuth } from "@supabase/server/core";
 import { describe, expect, it } from "vitest";
-import { createAuthenticator, type VerifyAuth } from "../../../functions/feature-flags/auth.ts";
+import { createAuthenticator, credentialChecker, type CheckCredentials, type VerifyAuth } from "../../../functions/feature-flags/auth.ts";
 import { CredentialMemo, credentialKey } from "../../../functions/feature-flags/credential-memo.ts";
-import { generateLocalKeys, signUserJwt } from "../../../scripts/local/local-keys.ts";
+import { resolveAuthEnv } from "../../../functions/feature-flags/auth-env.ts";
+import { authEnvironment, generateLocalKeys, signUserJwt } from "../../../scripts/local/local-keys.ts";
 
 const keys = generateLocalKeys();
-const authEnv = {
-  url: "http://127.0.0.1:54321",
-  publishableKeys: { default: keys.publishableKey },
-  secretKeys: { default: keys.secretKey },
-  jwks: { keys: [{ kty: "oct", k: keys.jwtSecret, alg: "HS256", kid: keys.jwtKeyId }] },
-};
+const authEnv = resolveAuthEnv((name) => authEnvironment(keys, "http://127.0.0.1:54321")[name]);
 const URL_ = "http://127.0.0.1:54321/feature-flags?subject=t";
 const request = (headers: Record<string, string>) => new Request(URL_, { headers });
 
-/** An authenticator over the real verifyAuth, counting calls; `refuse` makes verifyAuth say no. */
+/** An authenticator over the real checks, counting calls; `refuse` makes the checks say no. */
 function countingAuthenticator(options: { memoEntries?: number; now?: () => number } = {}) {
   const state = { calls: 0, refuse: false };
-  const counted: VerifyAuth = async (req, opts) => {
+  const check = credentialChecker(authEnv, async () => verifyAuth as unknown as VerifyAuth);
+  const counted: CheckCredentials = async (req, modes) => {
     state.calls++;
     if (state.refuse) return { data: null, error: { message: "Invalid credentials", status: 401 } };
-    return (verifyAuth as unknown as VerifyAuth)(req, opts);
+    return check(req, modes);
   };
-  return { auth: createAuthenticator(counted, authEnv, options), state };
+  return { auth: createAuthenticator(counted, options), state };
 }
 
 describe("remembering verified credentials", () => {
@@ -53,7 +50,7 @@ describe("remembering verified credentials", () => {
       expect((await auth.reader(request({ apikey: keys.publishableKey, Authorization: `Bearer ${forged}` }))).error?.code).toBe("unauthorized");
       expect((await auth.reader(request({}))).error?.code).toBe("unauthorized");
     }
-    // Failures are not remembered: each one went to verifyAuth (the no-credential case included).
+    // Failures are not remembered: each one was checked again (the no-credential case included).
     expect(state.calls).toBe(1 + 3 * 4);
   });
 
@@ -74,7 +71,7 @@ describe("remembering verified credentials", () => {
     clock = exp * 1000 - 1;
     expect((await auth.reader(request({ Authorization: `Bearer ${jwt}` }))).data?.mode).toBe("user");
     expect(state.calls).toBe(1);
-    // At exp the memo no longer answers; verifyAuth (standing in for jose at that time) refuses.
+    // At exp the memo no longer answers; the check (standing in for jose at that time) refuses.
     clock = exp * 1000;
     state.refuse = true;
     expect((await auth.reader(request({ Authorization: `Bearer ${jwt}` }))).error?.code).toBe("unauthorized");
