@@ -49,21 +49,85 @@ export function sourceJson(snapshot: FlagSnapshot): string {
   return `${parts.head}${snapshot.ageMs}${parts.tail}`;
 }
 
-/** One evaluation: { key, value, reason, bucket, rolloutPercentage, overridden }. */
-export function evaluationJson(e: FlagEvaluation): string {
-  return `{"key":"${e.key}","value":${e.value},"reason":"${e.reason}","bucket":${e.bucket},"rolloutPercentage":${e.rolloutPercentage},"overridden":${e.overridden}}`;
+/**
+ * The text of one flag's answers that is the same for every subject (all but the value, which
+ * picks one of two heads, and the bucket), kept per key for as long as what it was written from
+ * (the evaluation's reason, percentage and override, the source's state) stays the same.
+ */
+interface FlagPieces {
+  reason: FlagEvaluation["reason"];
+  rolloutPercentage: number;
+  overridden: boolean;
+  state: FlagSnapshot["state"];
+  /** `{"key":"<KEY>","value":<true|false>,"reason":"<REASON>","bucket":` */
+  plainOn: string;
+  plainOff: string;
+  /** `,"rolloutPercentage":<P>,"overridden":<O>` */
+  plainTail: string;
+  /** `{"key":...,"value":...,"reason":...,"variant":"<on|off>","metadata":{"bucket":` */
+  ofrepOn: string;
+  ofrepOff: string;
+  /** `,"rolloutPercentage":<P>,"overridden":<O>,"source":"<state>"` */
+  ofrepTail: string;
+}
+
+const pieces = new Map<string, FlagPieces>();
+/** With no flag data every requested key is answered, so the pieces kept are bounded. */
+const MAX_PIECES = 256;
+
+function piecesOf(e: FlagEvaluation, snapshot: FlagSnapshot): FlagPieces {
+  const kept = pieces.get(e.key);
+  if (kept !== undefined && kept.reason === e.reason && kept.rolloutPercentage === e.rolloutPercentage && kept.overridden === e.overridden && kept.state === snapshot.state) {
+    return kept;
+  }
+  const tail = `,"rolloutPercentage":${e.rolloutPercentage},"overridden":${e.overridden}`;
+  const written: FlagPieces = {
+    reason: e.reason,
+    rolloutPercentage: e.rolloutPercentage,
+    overridden: e.overridden,
+    state: snapshot.state,
+    plainOn: `{"key":"${e.key}","value":true,"reason":"${e.reason}","bucket":`,
+    plainOff: `{"key":"${e.key}","value":false,"reason":"${e.reason}","bucket":`,
+    plainTail: tail,
+    ofrepOn: `{"key":"${e.key}","value":true,"reason":"${e.reason}","variant":"on","metadata":{"bucket":`,
+    ofrepOff: `{"key":"${e.key}","value":false,"reason":"${e.reason}","variant":"off","metadata":{"bucket":`,
+    ofrepTail: `${tail},${sourceParts(snapshot).ofrepSource}`,
+  };
+  if (kept === undefined && pieces.size >= MAX_PIECES) pieces.clear();
+  pieces.set(e.key, written);
+  return written;
+}
+
+/** The evaluation's members without the closing brace: key, value, reason, bucket, rolloutPercentage, overridden. */
+function evaluationMembers(e: FlagEvaluation, snapshot: FlagSnapshot): string {
+  const p = piecesOf(e, snapshot);
+  return (e.value ? p.plainOn : p.plainOff) + e.bucket + p.plainTail;
 }
 
 /** GET /feature-flags/<KEY>: the evaluation with the subject and source added. */
 export function singleAnswerJson(e: FlagEvaluation, subject: string, snapshot: FlagSnapshot): string {
-  return `{"key":"${e.key}","value":${e.value},"reason":"${e.reason}","bucket":${e.bucket},"rolloutPercentage":${e.rolloutPercentage},"overridden":${e.overridden},"subject":${JSON.stringify(subject)},"source":${sourceJson(snapshot)}}`;
+  return `${evaluationMembers(e, snapshot)},"subject":${JSON.stringify(subject)},"source":${sourceJson(snapshot)}}`;
 }
 
 /** GET /feature-flags: { subject, flags: { <KEY>: evaluation }, source }. */
 export function listAnswerJson(evaluations: readonly FlagEvaluation[], subject: string, snapshot: FlagSnapshot): string {
   let flags = "";
-  for (const e of evaluations) flags += `${flags === "" ? "" : ","}"${e.key}":${evaluationJson(e)}`;
+  for (let i = 0; i < evaluations.length; i++) {
+    const e = evaluations[i]!;
+    flags += `${i === 0 ? "" : ","}"${e.key}":${evaluationMembers(e, snapshot)}}`;
+  }
   return `{"subject":${JSON.stringify(subject)},"flags":{${flags}},"source":${sourceJson(snapshot)}}`;
+}
+
+/** OFREP's success object up to its metadata's source, without the age and the closing braces. */
+function ofrepMembers(e: FlagEvaluation, snapshot: FlagSnapshot): string {
+  const p = piecesOf(e, snapshot);
+  return (e.value ? p.ofrepOn : p.ofrepOff) + e.bucket + p.ofrepTail;
+}
+
+/** `,"sourceAgeMs":<age>}}`, or `}}` when the flags have no age. */
+function ofrepEnd(snapshot: FlagSnapshot): string {
+  return snapshot.ageMs === null ? "}}" : `,"sourceAgeMs":${snapshot.ageMs}}}`;
 }
 
 /**
@@ -72,6 +136,22 @@ export function listAnswerJson(evaluations: readonly FlagEvaluation[], subject: 
  * ETag covers, so an unchanged answer keeps its tag as the cache ages).
  */
 export function ofrepFlagJson(e: FlagEvaluation, snapshot: FlagSnapshot, withAge = true): string {
-  const age = withAge && snapshot.ageMs !== null ? `,"sourceAgeMs":${snapshot.ageMs}` : "";
-  return `{"key":"${e.key}","value":${e.value},"reason":"${e.reason}","variant":"${e.value ? "on" : "off"}","metadata":{"bucket":${e.bucket},"rolloutPercentage":${e.rolloutPercentage},"overridden":${e.overridden},${sourceParts(snapshot).ofrepSource}${age}}}`;
+  return ofrepMembers(e, snapshot) + (withAge ? ofrepEnd(snapshot) : "}}");
+}
+
+/**
+ * OFREP's bulk answer { flags: [ <success object>, ... ] } (`body`), and what its ETag covers:
+ * the array of the same objects without their age (`tagged`), written in one pass.
+ */
+export function ofrepBulkJson(evaluations: readonly FlagEvaluation[], snapshot: FlagSnapshot): { body: string; tagged: string } {
+  const end = ofrepEnd(snapshot);
+  let body = "";
+  let tagged = "";
+  for (let i = 0; i < evaluations.length; i++) {
+    const members = ofrepMembers(evaluations[i]!, snapshot);
+    const comma = i === 0 ? "" : ",";
+    body += comma + members + end;
+    tagged += comma + members + "}}";
+  }
+  return { body: `{"flags":[${body}]}`, tagged: `[${tagged}]` };
 }

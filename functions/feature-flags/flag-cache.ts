@@ -88,12 +88,17 @@ export class FlagCache {
 
   /** The flags to serve now when no read is due, without waiting; null when snapshot() must read. */
   current(): FlagSnapshot | null {
-    return this.#due() ? null : this.peek();
+    // One clock reading for both questions (this runs on every lookup).
+    const now = this.#now();
+    return this.#dueAt(now) ? null : this.#peekAt(now);
   }
 
   /** The flags to serve now, without reading the table. */
   peek(): FlagSnapshot {
-    const now = this.#now();
+    return this.#peekAt(this.#now());
+  }
+
+  #peekAt(now: number): FlagSnapshot {
     // Lookups within the same millisecond share one snapshot (nothing in it can differ).
     const last = this.#lastPeek;
     if (last !== null && last.at === now && last.good === this.#good && last.lastError === this.#lastError) return last.snapshot;
@@ -122,7 +127,11 @@ export class FlagCache {
   }
 
   #due(): boolean {
-    return this.#lastAttemptAt === null || this.#now() - this.#lastAttemptAt >= this.#options.ttlMs;
+    return this.#dueAt(this.#now());
+  }
+
+  #dueAt(now: number): boolean {
+    return this.#lastAttemptAt === null || now - this.#lastAttemptAt >= this.#options.ttlMs;
   }
 
   #refresh(): Promise<void> {

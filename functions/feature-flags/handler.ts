@@ -7,7 +7,7 @@ import type { Authenticator, Caller } from "./auth.ts";
 import type { FunctionConfig } from "./config.ts";
 import { corsHeadersFor } from "./cors.ts";
 import { ERROR_STATUS, fail, type ApiError, type ApiResult } from "./errors.ts";
-import { listAnswerJson, ofrepFlagJson, singleAnswerJson } from "./answers.ts";
+import { listAnswerJson, ofrepBulkJson, ofrepFlagJson, singleAnswerJson } from "./answers.ts";
 import { evaluateAll, evaluateKey, sourceReport } from "./evaluate.ts";
 import type { FlagDatabase } from "./flag-database.ts";
 import type { FlagCache, FlagSnapshot, SourceState } from "./flag-cache.ts";
@@ -27,6 +27,8 @@ export interface HandlerDependencies {
   log?: (message: string) => void;
 }
 
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
 /** Bodies larger than this are refused, by Content-Length or while streaming (flag requests are tiny). */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -42,7 +44,7 @@ export function createHandler(deps: HandlerDependencies): Handler {
 
   const corsEntries = Object.entries(cors);
   // Built once: spreading a dozen headers into every answer was a measurable share of a lookup.
-  const JSON_HEADERS: Readonly<Record<string, string>> = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
+  const JSON_HEADERS: Readonly<Record<string, string>> = { "Content-Type": JSON_CONTENT_TYPE, "Cache-Control": "no-store" };
   const EMPTY_HEADERS: Readonly<Record<string, string>> = { "Cache-Control": "no-store" };
   const respond = (status: number, body: unknown, headers?: Record<string, string>) => {
     const base = body === null ? EMPTY_HEADERS : JSON_HEADERS;
@@ -218,16 +220,12 @@ export function createHandler(deps: HandlerDependencies): Handler {
     const subject = parseOfrepRequest(await readBody(request));
     if (subject.error) return ofrepError(subject.error);
     return withFlags((flags) => {
-      const evaluations = evaluateAll(flags, deps.config.overrides, subject.data);
       // The ETag covers the answers, not the cache age, so an unchanged answer is a 304.
-      const withoutAge = evaluations.map((e) => ofrepFlagJson(e, flags, false));
-      const etag = etagOf(`[${withoutAge.join(",")}]`);
-      const headers = { ETag: etag, "X-Flags-Source": flags.state };
-      if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, headers);
-      // Each answer with the age is the one without it, the age put before its closing "}}".
-      const age = flags.ageMs === null ? "" : `,"sourceAgeMs":${flags.ageMs}}}`;
-      const answers = age === "" ? withoutAge.join(",") : withoutAge.map((text) => text.slice(0, -2) + age).join(",");
-      return new Response(`{"flags":[${answers}]}`, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
+      const { body, tagged } = ofrepBulkJson(evaluateAll(flags, deps.config.overrides, subject.data), flags);
+      const etag = etagOf(tagged);
+      if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, { ETag: etag, "X-Flags-Source": flags.state });
+      // JSON_HEADERS's, then the tag and the source, written out: one object, no spreading.
+      return new Response(body, { status: 200, headers: { "Content-Type": JSON_CONTENT_TYPE, "Cache-Control": "no-store", ETag: etag, "X-Flags-Source": flags.state } });
     });
   }
 

@@ -39,10 +39,22 @@ export function ofrepErrorAnswer(error: OfrepError, key?: string): { status: num
 
 const fail = (errorCode: OfrepErrorCode, errorDetails: string) => failure<OfrepError>({ errorCode, errorDetails });
 
+/**
+ * The body every OFREP client sends, `{"context":{"targetingKey":"<key>"}}` with nothing else and
+ * a key without escapes or control characters: JSON.parse would give exactly that object, with
+ * the key as written, so the key is taken from the text without parsing it.
+ */
+const PLAIN_TARGETING_KEY_BODY = /^\{"context":\{"targetingKey":"([^"\\\u0000-\u001f]*)"\}\}$/;
+
 /** Reads the evaluation context's targetingKey (the subject) from a request body as read. */
 export function parseOfrepRequest(body: BodyRead): Result<string, OfrepError> {
   if (body.error !== null) return fail("PARSE_ERROR", "the request body could not be read or is over 64 KiB");
-  const bodyText = body.data;
+  const plain = PLAIN_TARGETING_KEY_BODY.exec(body.data);
+  return plain !== null ? subjectOf(plain[1]!) : parseOfrepJson(body.data);
+}
+
+/** parseOfrepRequest for any body text: parsed as JSON (an empty or blank body is `{}`). */
+export function parseOfrepJson(bodyText: string): Result<string, OfrepError> {
   let json: unknown = {};
   if (bodyText.trim() !== "") {
     try {
@@ -58,7 +70,10 @@ export function parseOfrepRequest(body: BodyRead): Result<string, OfrepError> {
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
     return fail("INVALID_CONTEXT", "context must be a JSON object");
   }
-  const targetingKey = (context as Record<string, unknown>).targetingKey;
+  return subjectOf((context as Record<string, unknown>).targetingKey);
+}
+
+function subjectOf(targetingKey: unknown): Result<string, OfrepError> {
   if (targetingKey === undefined || targetingKey === null || targetingKey === "") {
     return fail("TARGETING_KEY_MISSING", "context.targetingKey is required: it is the subject the rollout is decided for");
   }

@@ -39,14 +39,31 @@ function allowOnly(method: string, allowed: readonly string[], route: Route): Ro
 
 /** `/feature-flags/<one plain segment>`: a single-flag lookup's path, recognized without splitting. */
 const SINGLE_SEGMENT = /^\/feature-flags\/([A-Za-z0-9_.~-]+)$/;
+const LIST_PATH = `/${FUNCTION_NAME}`;
+const OFREP_BULK_PATH = `/${FUNCTION_NAME}/${OFREP_FLAGS.join("/")}`;
+/** OFREP's single-flag path with one plain segment (nothing to decode) after the bulk path. */
+const OFREP_SINGLE_SEGMENT = /^\/feature-flags\/ofrep\/v1\/evaluate\/flags\/([A-Za-z0-9_.~-]+)$/;
 
 export function routeOf(method: string, pathname: string): Route {
   if (method === "OPTIONS") return PREFLIGHT;
-  // The common request first: GET of one flag (the same route the general path below gives).
+  // The lookups' paths as written by every client are recognized without splitting the path:
+  // each gives the route routeBySegments gives for it (tests/unit/flags-function/routes.test.ts).
   if (method === "GET") {
     const single = SINGLE_SEGMENT.exec(pathname);
     if (single !== null && single[1] !== "health") return { kind: "get_flag", key: single[1]! };
   }
+  if (pathname === LIST_PATH) return allowOnly(method, GET_ONLY, LIST);
+  if (pathname.startsWith(OFREP_BULK_PATH)) {
+    if (pathname.length === OFREP_BULK_PATH.length) return allowOnly(method, POST_ONLY, OFREP_BULK);
+    const single = OFREP_SINGLE_SEGMENT.exec(pathname);
+    if (single !== null) return allowOnly(method, POST_ONLY, { kind: "ofrep_flag", key: single[1]! });
+  }
+  return routeBySegments(method, pathname);
+}
+
+/** The route from the path's segments, %-decoded: every path, including the odd ones (`//`, `%41`, a trailing `/`). */
+export function routeBySegments(method: string, pathname: string): Route {
+  if (method === "OPTIONS") return PREFLIGHT;
   const rest: string[] = [];
   let first = true;
   for (const segment of pathname.split("/")) {

@@ -3,7 +3,7 @@
 // subject, so moving to pre-serialized answers changed no client-visible byte.
 import { describe, expect, it } from "vitest";
 import { evaluateFlag, evaluateWithoutData, type FlagEvaluation } from "../../../functions/_shared/rollout.ts";
-import { listAnswerJson, ofrepFlagJson, singleAnswerJson } from "../../../functions/feature-flags/answers.ts";
+import { listAnswerJson, ofrepBulkJson, ofrepFlagJson, singleAnswerJson } from "../../../functions/feature-flags/answers.ts";
 import { sourceReport } from "../../../functions/feature-flags/evaluate.ts";
 import type { FlagSnapshot } from "../../../functions/feature-flags/flag-cache.ts";
 
@@ -44,6 +44,45 @@ describe("pre-serialized answers", () => {
       expect(listAnswerJson(evaluations, subject, snapshot)).toBe(JSON.stringify({ subject, flags, source: sourceReport(snapshot) }));
     }
     expect(listAnswerJson([], "s", snapshot)).toBe(JSON.stringify({ subject: "s", flags: {}, source: sourceReport(snapshot) }));
+  });
+
+  it.each(SNAPSHOTS.map((s) => [s.state, s] as const))("OFREP bulk: the body and what the ETag covers equal JSON.stringify (%s)", (_, snapshot) => {
+    for (const evaluations of [[], EVALUATIONS.slice(0, 1), EVALUATIONS.slice(0, 5), EVALUATIONS]) {
+      expect(ofrepBulkJson(evaluations, snapshot)).toEqual({
+        body: JSON.stringify({ flags: evaluations.map((e) => ofrepObject(e, snapshot, true)) }),
+        tagged: JSON.stringify(evaluations.map((e) => ofrepObject(e, snapshot, false))),
+      });
+    }
+  });
+
+  it("follow a flag whose reason, percentage or override changed under the same key", () => {
+    const snapshot = SNAPSHOTS[0]!;
+    const definitions = [
+      { key: "K", enabled: true, rolloutPercentage: 5, bucketGroup: "K" },
+      { key: "K", enabled: true, rolloutPercentage: 100, bucketGroup: "K" },
+      { key: "K", enabled: false, rolloutPercentage: 100, bucketGroup: "K" },
+      { key: "K", enabled: true, rolloutPercentage: 5.5, bucketGroup: "K" },
+    ];
+    for (const definition of [...definitions, ...definitions.slice().reverse()]) {
+      for (const override of [undefined, { kind: "on" } as const, { kind: "percentage", percentage: 5.5 } as const]) {
+        for (const subject of SUBJECTS) {
+          const e = evaluateFlag(definition, subject, override);
+          expect(singleAnswerJson(e, subject, snapshot)).toBe(JSON.stringify({ ...e, subject, source: sourceReport(snapshot) }));
+          expect(ofrepFlagJson(e, snapshot)).toBe(JSON.stringify(ofrepObject(e, snapshot, true)));
+        }
+      }
+    }
+  });
+
+  it("stay right past the number of keys whose text is kept (every key answered without flag data)", () => {
+    const snapshot = SNAPSHOTS[3]!;
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 600; i++) {
+        const e = evaluateWithoutData(`KEY_${i}`, `s${round}`);
+        expect(ofrepFlagJson(e, snapshot)).toBe(JSON.stringify(ofrepObject(e, snapshot, true)));
+        expect(listAnswerJson([e], "s", snapshot)).toBe(JSON.stringify({ subject: "s", flags: { [e.key]: e }, source: sourceReport(snapshot) }));
+      }
+    }
   });
 
   it("follow a new snapshot's source instead of the one serialized before", () => {

@@ -55,6 +55,13 @@ describe("readBodyWithin", () => {
     expect(await readBodyWithin(post("x".repeat(LIMIT + 1), { "content-length": "10" }), LIMIT)).toEqual({ data: null, error: "too_large" });
   });
 
+  it("decodes a declared body as TextDecoder does: its leading BOM dropped, invalid bytes replaced", async () => {
+    const bytes = Uint8Array.from([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"context":{"targetingKey":"a'), 0xff, 0xe2, 0x82, ...new TextEncoder().encode('"}}')]);
+    const read = await readBodyWithin(post(bytes, { "content-length": String(bytes.length) }), LIMIT);
+    expect(read).toEqual({ data: new TextDecoder().decode(bytes), error: null });
+    expect(read.data).toBe('{"context":{"targetingKey":"a\ufffd\ufffd"}}');
+  });
+
   it("a body that fails mid-stream is unreadable, not a crash", async () => {
     const broken = new ReadableStream<Uint8Array>({
       pull(controller) {
