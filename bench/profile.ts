@@ -1,4 +1,5 @@
-// `npx tsx bench/profile.ts [seconds] [GET|bulk|ofrep]`: where a lookup's time goes, from a CPU
+// `npx tsx bench/profile.ts [seconds] [GET|bulk|ofrep] [publishable|secret|user]`: where a lookup's
+// time goes (with that credential; the publishable key unless given), from a CPU
 // profile of the real function under load. The function is served by `deno serve --cpu-prof` on
 // core 0 (against a fresh database with every migration, as the bench serves it), wrk loads it
 // from core 1 with a new subject per request, then the top functions by self time are printed and
@@ -27,6 +28,8 @@ const templates: Record<string, { path: string; method?: "POST"; body?: string }
   bulk: { path: "/feature-flags?subject={subject}" },
   ofrep: { path: "/feature-flags/ofrep/v1/evaluate/flags", method: "POST", body: '{"context":{"targetingKey":"{subject}"}}' },
 };
+const credential = process.argv[4] ?? "publishable";
+if (credential !== "publishable" && credential !== "secret" && credential !== "user") throw new Error(`unknown credential ${credential}: publishable, secret or user`);
 const template = templates[shape];
 if (!template) throw new Error(`unknown shape ${shape}: one of ${Object.keys(templates).join(", ")}`);
 
@@ -38,8 +41,8 @@ try {
     entry: path.join(BENCH_DIR, "deno", "profiled-function.ts"),
     denoFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
   });
-  const result = await runWrk(wrk, { origin: fn.server.origin, template, headers: fn.credentials.publishable, connections: 32, durationSeconds: seconds, subjects: 0 });
-  console.log(`${shape}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms.toFixed(2)} ms, wrk ${(result.generatorCpuShare * 100).toFixed(0)} % of its core`);
+  const result = await runWrk(wrk, { origin: fn.server.origin, template, headers: fn.credentials[credential], connections: 32, durationSeconds: seconds, subjects: 0 });
+  console.log(`${shape} (${credential}): ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms.toFixed(2)} ms, wrk ${(result.generatorCpuShare * 100).toFixed(0)} % of its core`);
   await fn.server.process.stop();
   const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
   if (!file) throw new Error(`no .cpuprofile in ${profileDir}: did the function exit cleanly?`);

@@ -126,12 +126,7 @@ export function createAuthenticator(checkCredentials: CheckCredentials, options:
     // The answer depends on exactly these two headers (and the modes).
     const authorization = request.headers.get("authorization");
     const apikey = request.headers.get("apikey");
-    // An API key alone (no Authorization header) is remembered by its own text, which costs no
-    // hash and no new string per request: it is stored only once it verified, that is when it
-    // equals one of the keys in this isolate's environment, so the memo holds no secret the
-    // isolate did not hold. Its entries cannot meet the hashed ones (those start with a newline,
-    // which no header value holds).
-    const key = authorization === null ? apikey : `\n${credentialKey(authorization, apikey)}`;
+    const key = credentialKey(authorization, apikey);
     return (key === null ? undefined : memo.get(key)) ?? verify(request, modes, memo, key);
   };
   return {

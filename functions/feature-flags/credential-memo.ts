@@ -5,18 +5,19 @@
 //
 // Safety:
 //   - Only successes are stored; a wrong credential is verified (and refused) every time.
-//   - Requests with a JWT are keyed by a SHA-256 of the exact credential headers, never the raw
-//     token, and the whole set of headers the checks read, so a right key next to a forged JWT
-//     is a different entry (and refused). An API key alone is keyed by its own text (auth.ts):
-//     it is stored only once it verified, that is when it equals a key the environment holds.
+//   - Keyed by the exact text of the headers the checks read (credentialKey), so a right key next
+//     to a forged JWT is a different entry (and refused). So the memo holds credentials that
+//     verified, as they came: an API key then equals a key the environment already holds, and a
+//     user JWT is worth less than what the isolate holds anyway (its secret keys bypass RLS
+//     altogether). A digest as the key would hide nothing from a reader of this memory that it
+//     could not already use, and hashing a ~500-byte JWT cost more than the rest of a lookup's
+//     authentication (and loading node:crypto for it, a tenth of a cold start).
 //   - A user JWT is kept only until its `exp`, never beyond; a JWT without `exp` is not kept.
 //   - Key rotation: the memo lives in one isolate, whose keys come from the environment at start;
 //     a rotated key means new environment, so a new isolate and an empty memo. A JWT signed by a
 //     key later dropped from a remote JWKS stays accepted here until its own `exp` at the latest.
 //   - Bounded: when full, the oldest entry goes (insertion order), so memory stays flat however
 //     many distinct credentials arrive.
-
-import { createHash } from "node:crypto";
 
 export const DEFAULT_MEMO_ENTRIES = 1_000;
 
@@ -60,12 +61,11 @@ export class CredentialMemo<T> {
 }
 
 /**
- * The memo key for a set of header values: a hex SHA-256, so no raw secret is held as a key.
- * node:crypto (Node and Deno alike) as it is synchronous and native: for a ~400-byte JWT it
- * costs a fraction of the pure-TS _shared/sha256.ts.
+ * The memo key for a request's credential headers: an API key alone is its own text; with an
+ * Authorization header, both headers joined by a newline, an absent apikey marked NUL. Neither
+ * "\n" nor NUL can occur inside a header value, so distinct header sets never share a key.
  */
-export function credentialKey(...parts: Array<string | null>): string {
-  // Neither "\n" nor NUL can occur inside a header value, so distinct header sets (an absent
-  // header marked NUL) never join to the same text.
-  return createHash("sha256").update(parts.map((part) => (part === null ? "\u0000" : part)).join("\n")).digest("hex");
+export function credentialKey(authorization: string | null, apikey: string | null): string | null {
+  if (authorization === null) return apikey;
+  return `${authorization}\n${apikey ?? "\u0000"}`;
 }
