@@ -132,7 +132,7 @@ export function createHandler(deps: HandlerDependencies): Handler {
     if (subject.error) return error(subject.error);
     return withFlags((flags) => {
       const evaluation = evaluateKey(flags, deps.config.overrides, key.data, subject.data);
-      if (!evaluation) return error({ code: "flag_not_found", message: `there is no flag ${key.data}` });
+      if (!evaluation) return error(flagNotFound(key.data));
       return answer(singleAnswerJson(evaluation, subject.data, flags), flags.state, browser);
     });
   }
@@ -145,7 +145,7 @@ export function createHandler(deps: HandlerDependencies): Handler {
     const change = parseFlagChange(body.data);
     if (change.error) return error(change.error);
     const result = await deps.database.updateFlag(key.data, change.data, caller.actor);
-    if (result.outcome === "not_found") return error({ code: "flag_not_found", message: `there is no flag ${key.data}` });
+    if (result.outcome === "not_found") return error(flagNotFound(key.data));
     if (result.outcome === "not_applied") {
       log(`feature-flags: updating ${key.data} was not applied: ${result.reason}`);
       return error({ code: "database_unavailable", message: `the flag was not changed: ${result.reason}` });
@@ -211,7 +211,7 @@ export function createHandler(deps: HandlerDependencies): Handler {
     if (subject.error) return ofrepError(subject.error, key.data);
     return withFlags((flags) => {
       const evaluation = evaluateKey(flags, deps.config.overrides, key.data, subject.data);
-      if (!evaluation) return ofrepError({ errorCode: "FLAG_NOT_FOUND", errorDetails: `there is no flag ${key.data}` }, key.data);
+      if (!evaluation) return ofrepError({ errorCode: "FLAG_NOT_FOUND", errorDetails: flagNotFound(key.data).message }, key.data);
       return answer(ofrepFlagJson(evaluation, flags), flags.state, browser);
     });
   }
@@ -264,6 +264,10 @@ export function createHandler(deps: HandlerDependencies): Handler {
     if (response instanceof Promise) return response.then(finish, (cause) => failed(request, target, browser, cause));
     return finish(response);
   };
+}
+
+function flagNotFound(key: string): ApiError {
+  return { code: "flag_not_found", message: `there is no flag ${key}` };
 }
 
 const NO_ROUTE: ApiError = {
