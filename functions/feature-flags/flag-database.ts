@@ -18,6 +18,20 @@ export interface SqlClient {
   // deno-lint-ignore no-explicit-any
   (template: TemplateStringsArray, ...parameters: any[]): PromiseLike<ReadonlyArray<Record<string, unknown>>>;
   begin<T>(callback: (tx: SqlClient) => Promise<T>): Promise<unknown>;
+  unsafe(query: string): PromiseLike<ReadonlyArray<Record<string, unknown>>>;
+}
+
+/** The flags read: postgres.js runs it, and so does the function's first read (first-read.ts). */
+export const READ_FLAGS_SQL = "select key, enabled, rollout_percentage::float8 as rollout_percentage, bucket_group from public.feature_flags";
+
+/** What readFlags makes of one row of READ_FLAGS_SQL, whichever client read it. */
+export function flagDefinitionOf(row: Record<string, unknown>): FlagDefinition {
+  return {
+    key: String(row.key),
+    enabled: row.enabled === true,
+    rolloutPercentage: Number(row.rollout_percentage),
+    bucketGroup: String(row.bucket_group),
+  };
 }
 
 export interface FlagRecord extends FlagDefinition {
@@ -55,6 +69,8 @@ export class DatabaseTimeoutError extends Error {
   }
 }
 
+export const READ_FLAGS_TASK = "reading public.feature_flags";
+
 /** Fails after timeoutMs, so a hanging database counts as unreachable instead of hanging callers. */
 export function withTimeout<T>(what: string, timeoutMs: number, work: PromiseLike<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -85,18 +101,8 @@ export function createFlagDatabase(sql: SqlClient, timeoutMs: number, freshConne
 
   return {
     async readFlags() {
-      const rows = await withTimeout(
-        "reading public.feature_flags",
-        timeoutMs,
-        sql`select key, enabled, rollout_percentage::float8 as rollout_percentage, bucket_group
-              from public.feature_flags`,
-      );
-      return rows.map((row) => ({
-        key: String(row.key),
-        enabled: row.enabled === true,
-        rolloutPercentage: Number(row.rollout_percentage),
-        bucketGroup: String(row.bucket_group),
-      }));
+      const rows = await withTimeout(READ_FLAGS_TASK, timeoutMs, sql.unsafe(READ_FLAGS_SQL));
+      return rows.map(flagDefinitionOf);
     },
 
     async updateFlag(key, change, actor) {
