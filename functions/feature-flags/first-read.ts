@@ -112,11 +112,11 @@ export function readFlagsOverWire(target: WireTarget, timeoutMs: number, connect
     });
     opened
       .then((opened) => readFlagsOn(new Session(opened), target))
-      .then(resolve, reject)
       .finally(() => {
         clearTimeout(timer);
         if (socket) closeQuietly(socket);
-      });
+      })
+      .then(resolve, reject);
   });
 }
 
