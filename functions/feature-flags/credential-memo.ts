@@ -16,7 +16,7 @@
 //   - Bounded: when full, the oldest entry goes (insertion order), so memory stays flat however
 //     many distinct credentials arrive.
 
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256-hex.ts";
 
 export const DEFAULT_MEMO_ENTRIES = 1_000;
 
@@ -61,11 +61,11 @@ export class CredentialMemo<T> {
 
 /**
  * The memo key for a set of header values: a hex SHA-256, so no raw secret is held as a key.
- * node:crypto (Node and Deno alike) as it is synchronous and native: for a ~400-byte JWT it
- * costs a fraction of the pure-TS _shared/sha256.ts.
+ * sha256-hex.ts: node:crypto once loaded, as it is synchronous and native (for a ~400-byte JWT it
+ * costs a fraction of the pure-TS digest, which serves until then).
  */
 export function credentialKey(...parts: Array<string | null>): string {
   // Neither "\n" nor NUL can occur inside a header value, so distinct header sets (an absent
   // header marked NUL) never join to the same text.
-  return createHash("sha256").update(parts.map((part) => (part === null ? "\u0000" : part)).join("\n")).digest("hex");
+  return sha256Hex(parts.map((part) => (part === null ? "\u0000" : part)).join("\n"));
 }

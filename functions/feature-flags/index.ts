@@ -2,7 +2,8 @@
 // sockets, postgres.js, @supabase/server, supabase-js's CORS headers) into handler.ts.
 //
 // Cold start: the module loads only what the first answer needs (the handler, the tiny CORS
-// module, the wire-protocol reader of first-read.ts) and starts the first flags read at once.
+// module, the wire-protocol reader of first-read.ts), no node: module, and starts the first flags
+// read at once. node:crypto, for ETags and memo keys, follows after the first answer (sha256-hex.ts).
 // postgres.js is not among them: importing it (node:stream, node:net ...) took longer than the
 // rest of the start, so the first read goes over Deno.connect without it, and postgres.js is
 // imported right after the first answer (or when a write, a health check or a later read needs
@@ -23,6 +24,7 @@ import { createFlagDatabase, type FlagDatabase, type SqlClient } from "./flag-da
 import { FlagCache } from "./flag-cache.ts";
 import { readFlagsOverWire, wireTarget } from "./first-read.ts";
 import { createHandler } from "./handler.ts";
+import { loadNativeSha256 } from "./sha256-hex.ts";
 
 const config = loadConfig(Deno.env.toObject());
 for (const { error } of config.invalidOverrides) console.error(`feature-flags: ignored override: ${error}`);
@@ -86,7 +88,8 @@ const handleRequest = createHandler({
   supabaseCors: corsHeaders,
 });
 
-// Loaded after the first answer: postgres.js always, @supabase/server where a JWT can be checked.
+// Loaded after the first answer: postgres.js and node:crypto (sha256-hex.ts) always,
+// @supabase/server where a JWT can be checked.
 // Not on the next tick: an import holds the thread for tens of milliseconds, and Deno writes the
 // answer on that same thread, so a timer of 0 may run first; a pause lets that answer, and
 // requests that came with it, go out first.
@@ -96,6 +99,7 @@ const logFailure = (what: string) => (error: unknown) => console.error(`feature-
 const preload = () =>
   setTimeout(() => {
     database.preload().catch(logFailure("postgres.js"));
+    loadNativeSha256().catch(logFailure("node:crypto"));
     if (authEnv.data?.jwks != null) loadVerifyAuth().catch(logFailure("@supabase/server"));
   }, PRELOAD_DELAY_MS);
 
