@@ -34,6 +34,7 @@ import {
   type ColumnDescription,
 } from "./pg-wire.ts";
 import { SCRAM_SHA_256, scramClient, type ScramClient } from "./scram.ts";
+import { after } from "./start-timer.ts";
 
 /** The part of a Deno.Conn used here. */
 export interface WireSocket {
@@ -95,16 +96,19 @@ export function wireTarget(databaseUrl: string, env: (name: string) => string | 
   };
 }
 
-/** Reads the flags table once, within timeoutMs (connecting and authenticating included). */
+/**
+ * Reads the flags table once, within timeoutMs (connecting and authenticating included); the
+ * time limit is start-timer.ts's, as setTimeout would cost this first read more than it takes.
+ */
 export function readFlagsOverWire(target: WireTarget, timeoutMs: number, connect: Connect): Promise<FlagDefinition[]> {
   let socket: WireSocket | null = null;
   let timedOut = false;
   return new Promise<FlagDefinition[]>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const cancelTimeout = after(timeoutMs, () => {
       timedOut = true;
       if (socket) closeQuietly(socket);
       reject(new DatabaseTimeoutError(READ_FLAGS_TASK, timeoutMs));
-    }, timeoutMs);
+    });
     const opened = connect(target.hostname, target.port).then((opened) => {
       socket = opened;
       if (timedOut) closeQuietly(opened);
@@ -113,7 +117,7 @@ export function readFlagsOverWire(target: WireTarget, timeoutMs: number, connect
     opened
       .then((opened) => readFlagsOn(new Session(opened), target))
       .finally(() => {
-        clearTimeout(timer);
+        cancelTimeout();
         if (socket) closeQuietly(socket);
       })
       .then(resolve, reject);

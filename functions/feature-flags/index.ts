@@ -25,6 +25,7 @@ import { FlagCache } from "./flag-cache.ts";
 import { readFlagsOverWire, wireTarget } from "./first-read.ts";
 import { createHandler } from "./handler.ts";
 import { loadNativeSha256 } from "./sha256-hex.ts";
+import { after } from "./start-timer.ts";
 
 const config = loadConfig(Deno.env.toObject());
 for (const { error } of config.invalidOverrides) console.error(`feature-flags: ignored override: ${error}`);
@@ -96,12 +97,14 @@ const handleRequest = createHandler({
 const PRELOAD_DELAY_MS = 100;
 let preloadPending = true;
 const logFailure = (what: string) => (error: unknown) => console.error(`feature-flags: loading ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+// (start-timer.ts, not setTimeout: the first setTimeout loads Node's timers, ~14 ms, which would
+// run before the first answer is written.)
 const preload = () =>
-  setTimeout(() => {
+  void after(PRELOAD_DELAY_MS, () => {
     database.preload().catch(logFailure("postgres.js"));
     loadNativeSha256().catch(logFailure("node:crypto"));
     if (authEnv.data?.jwks != null) loadVerifyAuth().catch(logFailure("@supabase/server"));
-  }, PRELOAD_DELAY_MS);
+  });
 
 /** The function's handler; `target` lets npm start's local gateway pass the stripped path. */
 export const handle: typeof handleRequest = (request, target) => {
