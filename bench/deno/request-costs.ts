@@ -7,10 +7,10 @@
 // (the function's import map; keys come from the environment, as in the function:
 // SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, SUPABASE_JWKS, SUPABASE_URL)
 import { verifyAuth } from "@supabase/server/core";
-import { corsHeaders } from "@supabase/supabase-js/cors";
 import { evaluateFlag } from "../../functions/_shared/rollout.ts";
 import { createAuthenticator, credentialChecker, type Authenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
 import { resolveAuthEnv } from "../../functions/feature-flags/auth-env.ts";
+import { SUPABASE_CORS_HEADERS } from "../../functions/feature-flags/cors.ts";
 import { loadConfig } from "../../functions/feature-flags/config.ts";
 import type { FlagDatabase } from "../../functions/feature-flags/flag-database.ts";
 import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
@@ -35,7 +35,7 @@ const stubAuth: Authenticator = {
   reader: () => Promise.resolve({ data: { mode: "publishable", actor: "stub" }, error: null }),
   writer: () => Promise.resolve({ data: { mode: "secret", actor: "stub" }, error: null }),
 } as Authenticator;
-const handlerWith = (auth: Authenticator) => createHandler({ config, store, database: noDatabase, auth, supabaseCors: corsHeaders, log: () => {} });
+const handlerWith = (auth: Authenticator) => createHandler({ config, store, database: noDatabase, auth, supabaseCors: SUPABASE_CORS_HEADERS, log: () => {} });
 const realHandler = handlerWith(createAuthenticator(credentialChecker(resolveAuthEnv((name) => env[name]), async () => verifyAuth as unknown as VerifyAuth)));
 const stubbedHandler = handlerWith(stubAuth);
 

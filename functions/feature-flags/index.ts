@@ -1,8 +1,9 @@
 // The feature-flags edge function: a thin shell that wires the runtime (Deno's environment and
-// sockets, postgres.js, @supabase/server, supabase-js's CORS headers) into handler.ts.
+// sockets, postgres.js, @supabase/server, supabase-js's CORS headers as cors.ts has them) into
+// handler.ts.
 //
-// Cold start: the module loads only what the first answer needs (the handler, the tiny CORS
-// module, the wire-protocol reader of first-read.ts), no node: module, and starts the first flags
+// Cold start: the module loads only what the first answer needs (the handler, the wire-protocol
+// reader of first-read.ts), no node: module and no npm: package, and starts the first flags
 // read at once. node:crypto, for ETags and memo keys, follows after the first answer (sha256-hex.ts).
 // postgres.js is not among them: importing it (node:stream, node:net ...) took longer than the
 // rest of the start, so the first read goes over Deno.connect without it, and postgres.js is
@@ -15,8 +16,8 @@
 // all (a JWKS is configured), right after the first answer, so a later JWT caller finds it loaded.
 // Deployed with `supabase functions deploy feature-flags` (supabase/config.toml points here).
 
-import { corsHeaders } from "@supabase/supabase-js/cors";
 import { createAuthenticator, credentialChecker, type VerifyAuth } from "./auth.ts";
+import { SUPABASE_CORS_HEADERS } from "./cors.ts";
 import { resolveAuthEnv } from "./auth-env.ts";
 import { loadConfig } from "./config.ts";
 import { deferredFlagDatabase } from "./deferred-database.ts";
@@ -86,7 +87,7 @@ const handleRequest = createHandler({
   store,
   database,
   auth: createAuthenticator(credentialChecker(authEnv, loadVerifyAuth)),
-  supabaseCors: corsHeaders,
+  supabaseCors: SUPABASE_CORS_HEADERS,
 });
 
 // Loaded after the first answer: postgres.js and node:crypto (sha256-hex.ts) always,
