@@ -2,7 +2,9 @@
 //
 // The client is postgres.js created in index.ts with `prepare: false` (Supabase's transaction
 // pooler cannot keep prepared statements) and one connection (an edge isolate serves one request
-// at a time; PGlite, the local default, is a single session anyway).
+// at a time; PGlite, the local default, is a single session anyway). It is loaded after the
+// function's first answer: that first read runs READ_FLAGS_SQL through first-read.ts, and its rows
+// become flags through flagDefinitionOf, as here.
 
 import type { FlagDefinition } from "../_shared/rollout.ts";
 import {
