@@ -14,7 +14,7 @@
 // The socket comes from `connect` (index.ts passes Deno.connect), so this file runs in Node too.
 
 import type { FlagDefinition } from "../_shared/rollout.ts";
-import { DatabaseTimeoutError, READ_FLAGS_SQL, READ_FLAGS_TASK, flagDefinitionOf } from "./flag-database.ts";
+import { DatabaseTimeoutError, READ_FLAGS_SQL, READ_FLAGS_TASK, flagDefinitionOf } from "./flags-read.ts";
 import {
   MessageReader,
   UnsupportedByWireReader,

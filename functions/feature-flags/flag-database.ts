@@ -3,10 +3,11 @@
 // The client is postgres.js created in index.ts with `prepare: false` (Supabase's transaction
 // pooler cannot keep prepared statements) and one connection (an edge isolate serves one request
 // at a time; PGlite, the local default, is a single session anyway). It is loaded after the
-// function's first answer: that first read runs READ_FLAGS_SQL through first-read.ts, and its rows
-// become flags through flagDefinitionOf, as here.
+// function's first answer: that first read is first-read.ts's, with the same SQL and row mapping
+// (flags-read.ts).
 
 import type { FlagDefinition } from "../_shared/rollout.ts";
+import { DatabaseTimeoutError, READ_FLAGS_SQL, READ_FLAGS_TASK, flagDefinitionOf } from "./flags-read.ts";
 import {
   runTruthfully,
   TransactionNotApplied,
@@ -21,19 +22,6 @@ export interface SqlClient {
   (template: TemplateStringsArray, ...parameters: any[]): PromiseLike<ReadonlyArray<Record<string, unknown>>>;
   begin<T>(callback: (tx: SqlClient) => Promise<T>): Promise<unknown>;
   unsafe(query: string): PromiseLike<ReadonlyArray<Record<string, unknown>>>;
-}
-
-/** The flags read: postgres.js runs it, and so does the function's first read (first-read.ts). */
-export const READ_FLAGS_SQL = "select key, enabled, rollout_percentage::float8 as rollout_percentage, bucket_group from public.feature_flags";
-
-/** What readFlags makes of one row of READ_FLAGS_SQL, whichever client read it. */
-export function flagDefinitionOf(row: Record<string, unknown>): FlagDefinition {
-  return {
-    key: String(row.key),
-    enabled: row.enabled === true,
-    rolloutPercentage: Number(row.rollout_percentage),
-    bucketGroup: String(row.bucket_group),
-  };
 }
 
 export interface FlagRecord extends FlagDefinition {
@@ -63,15 +51,6 @@ export interface FlagDatabase {
   updateFlag(key: string, change: FlagPatch, actor: string): Promise<FlagWriteResult>;
   ping(): Promise<void>;
 }
-
-export class DatabaseTimeoutError extends Error {
-  constructor(what: string, timeoutMs: number) {
-    super(`${what} took longer than ${timeoutMs} ms`);
-    this.name = "DatabaseTimeoutError";
-  }
-}
-
-export const READ_FLAGS_TASK = "reading public.feature_flags";
 
 /** Fails after timeoutMs, so a hanging database counts as unreachable instead of hanging callers. */
 export function withTimeout<T>(what: string, timeoutMs: number, work: PromiseLike<T>): Promise<T> {

@@ -21,7 +21,7 @@ import { SUPABASE_CORS_HEADERS } from "./cors.ts";
 import { resolveAuthEnv } from "./auth-env.ts";
 import { loadConfig } from "./config.ts";
 import { deferredFlagDatabase } from "./deferred-database.ts";
-import { createFlagDatabase, type FlagDatabase, type SqlClient } from "./flag-database.ts";
+import type { FlagDatabase, SqlClient } from "./flag-database.ts";
 import { FlagCache } from "./flag-cache.ts";
 import { readFlagsOverWire, wireTarget } from "./first-read.ts";
 import { createHandler } from "./handler.ts";
@@ -33,7 +33,7 @@ for (const { error } of config.invalidOverrides) console.error(`feature-flags: i
 
 // postgres.js, created once per isolate, so its connection and the cache live as long as the isolate.
 async function loadPostgresDatabase(): Promise<FlagDatabase> {
-  const { default: postgres } = await import("postgres");
+  const [{ default: postgres }, { createFlagDatabase }] = await Promise.all([import("postgres"), import("./flag-database.ts")]);
   const connectionOptions = {
     prepare: false,
     max: 1,

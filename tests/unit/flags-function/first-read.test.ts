@@ -4,7 +4,7 @@
 // flags-function/first-read.test.ts.
 import { describe, expect, it } from "vitest";
 import { readFlagsOverWire, wireTarget, type WireSocket, type WireTarget } from "../../../functions/feature-flags/first-read.ts";
-import { DatabaseTimeoutError, READ_FLAGS_SQL } from "../../../functions/feature-flags/flag-database.ts";
+import { DatabaseTimeoutError, READ_FLAGS_SQL } from "../../../functions/feature-flags/flags-read.ts";
 import { PostgresServerError, UnsupportedByWireReader, passwordMessage, queryMessage, terminateMessage } from "../../../functions/feature-flags/pg-wire.ts";
 import { backendMessage, int16, int32, text } from "./wire-bytes.ts";
 
