@@ -7,16 +7,19 @@
 // (the function's import map; keys come from the environment, as in the function:
 // SUPABASE_PUBLISHABLE_KEYS, SUPABASE_SECRET_KEYS, SUPABASE_JWKS, SUPABASE_URL)
 import { verifyAuth } from "@supabase/server/core";
-import { corsHeaders } from "@supabase/supabase-js/cors";
 import { evaluateFlag } from "../../functions/_shared/rollout.ts";
 import { createAuthenticator, credentialChecker, type Authenticator, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
 import { resolveAuthEnv } from "../../functions/feature-flags/auth-env.ts";
+import { SUPABASE_CORS_HEADERS } from "../../functions/feature-flags/cors.ts";
 import { loadConfig } from "../../functions/feature-flags/config.ts";
 import type { FlagDatabase } from "../../functions/feature-flags/flag-database.ts";
 import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
 import { createHandler, type Handler } from "../../functions/feature-flags/handler.ts";
+import { loadNativeSha256 } from "../../functions/feature-flags/sha256-hex.ts";
 
 const runs = Number(Deno.args[0] ?? 3);
+// As in the function once its first answer is out: ETags by node:crypto.
+await loadNativeSha256();
 const REQUESTS = 10_000;
 const env = Deno.env.toObject();
 const credentials: Record<string, Record<string, string>> = {
@@ -32,7 +35,7 @@ const stubAuth: Authenticator = {
   reader: () => Promise.resolve({ data: { mode: "publishable", actor: "stub" }, error: null }),
   writer: () => Promise.resolve({ data: { mode: "secret", actor: "stub" }, error: null }),
 } as Authenticator;
-const handlerWith = (auth: Authenticator) => createHandler({ config, store, database: noDatabase, auth, supabaseCors: corsHeaders, log: () => {} });
+const handlerWith = (auth: Authenticator) => createHandler({ config, store, database: noDatabase, auth, supabaseCors: SUPABASE_CORS_HEADERS, log: () => {} });
 const realHandler = handlerWith(createAuthenticator(credentialChecker(resolveAuthEnv((name) => env[name]), async () => verifyAuth as unknown as VerifyAuth)));
 const stubbedHandler = handlerWith(stubAuth);
 

@@ -2,9 +2,12 @@
 //
 // The client is postgres.js created in index.ts with `prepare: false` (Supabase's transaction
 // pooler cannot keep prepared statements) and one connection (an edge isolate serves one request
-// at a time; PGlite, the local default, is a single session anyway).
+// at a time; PGlite, the local default, is a single session anyway). It is loaded after the
+// function's first answer: that first read is first-read.ts's, with the same SQL and row mapping
+// (flags-read.ts).
 
 import type { FlagDefinition } from "../_shared/rollout.ts";
+import { DatabaseTimeoutError, READ_FLAGS_SQL, READ_FLAGS_TASK, flagDefinitionOf } from "./flags-read.ts";
 import {
   runTruthfully,
   TransactionNotApplied,
@@ -18,6 +21,7 @@ export interface SqlClient {
   // deno-lint-ignore no-explicit-any
   (template: TemplateStringsArray, ...parameters: any[]): PromiseLike<ReadonlyArray<Record<string, unknown>>>;
   begin<T>(callback: (tx: SqlClient) => Promise<T>): Promise<unknown>;
+  unsafe(query: string): PromiseLike<ReadonlyArray<Record<string, unknown>>>;
 }
 
 export interface FlagRecord extends FlagDefinition {
@@ -46,13 +50,6 @@ export interface FlagDatabase {
   readFlags(): Promise<FlagDefinition[]>;
   updateFlag(key: string, change: FlagPatch, actor: string): Promise<FlagWriteResult>;
   ping(): Promise<void>;
-}
-
-export class DatabaseTimeoutError extends Error {
-  constructor(what: string, timeoutMs: number) {
-    super(`${what} took longer than ${timeoutMs} ms`);
-    this.name = "DatabaseTimeoutError";
-  }
 }
 
 /** Fails after timeoutMs, so a hanging database counts as unreachable instead of hanging callers. */
@@ -85,18 +82,8 @@ export function createFlagDatabase(sql: SqlClient, timeoutMs: number, freshConne
 
   return {
     async readFlags() {
-      const rows = await withTimeout(
-        "reading public.feature_flags",
-        timeoutMs,
-        sql`select key, enabled, rollout_percentage::float8 as rollout_percentage, bucket_group
-              from public.feature_flags`,
-      );
-      return rows.map((row) => ({
-        key: String(row.key),
-        enabled: row.enabled === true,
-        rolloutPercentage: Number(row.rollout_percentage),
-        bucketGroup: String(row.bucket_group),
-      }));
+      const rows = await withTimeout(READ_FLAGS_TASK, timeoutMs, sql.unsafe(READ_FLAGS_SQL));
+      return rows.map(flagDefinitionOf);
     },
 
     async updateFlag(key, change, actor) {

@@ -1,43 +1,64 @@
-// The feature-flags edge function: a thin shell that wires the runtime (Deno's environment,
-// postgres.js, @supabase/server, supabase-js's CORS headers) into handler.ts.
+// The feature-flags edge function: a thin shell that wires the runtime (Deno's environment and
+// sockets, postgres.js, @supabase/server, supabase-js's CORS headers as cors.ts has them) into
+// handler.ts.
 //
-// Cold start: the module loads only what the first answer needs (postgres.js, the handler, the
-// tiny CORS module) and starts the first flags read at once. @supabase/server is not among them:
-// it loads all of supabase-js and jose, which took most of the start, and the common caller (app
-// code with the publishable key) needs none of it, as API keys are checked in auth.ts. It is
-// imported when a user JWT first needs checking, or, when JWTs can be checked at all (a JWKS is
-// configured), right after the first answer, so a later JWT caller finds it loaded.
+// Cold start: the module loads only what the first answer needs (the handler, the wire-protocol
+// reader of first-read.ts), no node: module and no npm: package, and starts the first flags
+// read at once. node:crypto, for ETags, follows after the first answer (sha256-hex.ts).
+// postgres.js is not among them: importing it (node:stream, node:net ...) took longer than the
+// rest of the start, so the first read goes over Deno.connect without it, and postgres.js is
+// imported right after the first answer (or when a write, a health check or a later read needs
+// it first) and serves every read after the first. A database the first read cannot talk to
+// (TLS, MD5 passwords ...) is read with postgres.js from the start.
+// @supabase/server is not loaded either: it loads all of supabase-js and jose, and the common
+// caller (app code with the publishable key) needs none of it, as API keys are checked in
+// auth.ts. It is imported when a user JWT first needs checking, or, when JWTs can be checked at
+// all (a JWKS is configured), right after the first answer, so a later JWT caller finds it loaded.
 // Deployed with `supabase functions deploy feature-flags` (supabase/config.toml points here).
 
-import postgres from "postgres";
-import { corsHeaders } from "@supabase/supabase-js/cors";
 import { createAuthenticator, credentialChecker, type VerifyAuth } from "./auth.ts";
+import { SUPABASE_CORS_HEADERS } from "./cors.ts";
 import { resolveAuthEnv } from "./auth-env.ts";
 import { loadConfig } from "./config.ts";
-import { createFlagDatabase, type SqlClient } from "./flag-database.ts";
+import { deferredFlagDatabase } from "./deferred-database.ts";
+import type { FlagDatabase, SqlClient } from "./flag-database.ts";
 import { FlagCache } from "./flag-cache.ts";
+import { readFlagsOverWire, wireTarget } from "./first-read.ts";
 import { createHandler } from "./handler.ts";
+import { loadNativeSha256 } from "./sha256-hex.ts";
+import { after } from "./start-timer.ts";
 
 const config = loadConfig(Deno.env.toObject());
 for (const { error } of config.invalidOverrides) console.error(`feature-flags: ignored override: ${error}`);
 
-// Module level, so the connection and the cache live as long as the isolate.
-const connectionOptions = {
-  prepare: false,
-  max: 1,
-  connect_timeout: Math.ceil(config.databaseTimeoutMs / 1000),
-  onnotice: () => {},
-  // No query here sends or reads an array, so the pg_type lookup postgres.js otherwise makes
-  // before a connection's first query (to parse arrays) would only delay the first answer.
-  fetch_types: false,
-};
-const sql = postgres(config.databaseUrl, { ...connectionOptions, idle_timeout: 60, connection: { application_name: "feature-flags function" } });
-// Opened only to settle a flag change whose COMMIT got no answer (see truthful-transaction.ts).
-const freshConnection = () => {
-  const fresh = postgres(config.databaseUrl, { ...connectionOptions, connection: { application_name: "feature-flags function (settling a change)" } });
-  return { sql: fresh as unknown as SqlClient, end: () => fresh.end({ timeout: 1 }) };
-};
-const database = createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs, freshConnection);
+// postgres.js, created once per isolate, so its connection and the cache live as long as the isolate.
+async function loadPostgresDatabase(): Promise<FlagDatabase> {
+  const [{ default: postgres }, { createFlagDatabase }] = await Promise.all([import("postgres"), import("./flag-database.ts")]);
+  const connectionOptions = {
+    prepare: false,
+    max: 1,
+    connect_timeout: Math.ceil(config.databaseTimeoutMs / 1000),
+    onnotice: () => {},
+    // No query here sends or reads an array, so the pg_type lookup postgres.js otherwise makes
+    // before a connection's first query (to parse arrays) would only delay the answer.
+    fetch_types: false,
+  };
+  const sql = postgres(config.databaseUrl, { ...connectionOptions, idle_timeout: 60, connection: { application_name: "feature-flags function" } });
+  // Opened only to settle a flag change whose COMMIT got no answer (see truthful-transaction.ts).
+  const freshConnection = () => {
+    const fresh = postgres(config.databaseUrl, { ...connectionOptions, connection: { application_name: "feature-flags function (settling a change)" } });
+    return { sql: fresh as unknown as SqlClient, end: () => fresh.end({ timeout: 1 }) };
+  };
+  return createFlagDatabase(sql as unknown as SqlClient, config.databaseTimeoutMs, freshConnection);
+}
+
+const database = deferredFlagDatabase({
+  firstRead: async () => {
+    const target = wireTarget(config.databaseUrl, (name) => Deno.env.get(name));
+    return readFlagsOverWire(target, config.databaseTimeoutMs, (hostname, port) => Deno.connect({ hostname, port }));
+  },
+  load: loadPostgresDatabase,
+});
 const store = new FlagCache({
   load: database.readFlags,
   ttlMs: config.cacheTtlMs,
@@ -66,18 +87,25 @@ const handleRequest = createHandler({
   store,
   database,
   auth: createAuthenticator(credentialChecker(authEnv, loadVerifyAuth)),
-  supabaseCors: corsHeaders,
+  supabaseCors: SUPABASE_CORS_HEADERS,
 });
 
-// Loaded after the first answer, only where a JWT can be checked. Not on the next tick: the import
-// holds the thread for tens of milliseconds, and Deno writes the answer on that same thread, so a
-// timer of 0 may run first; a pause lets that answer, and requests that came with it, go out first.
+// Loaded after the first answer: postgres.js and node:crypto (sha256-hex.ts) always,
+// @supabase/server where a JWT can be checked.
+// Not on the next tick: an import holds the thread for tens of milliseconds, and Deno writes the
+// answer on that same thread, so a timer of 0 may run first; a pause lets that answer, and
+// requests that came with it, go out first.
 const PRELOAD_DELAY_MS = 100;
-let preloadPending = authEnv.data?.jwks != null;
+let preloadPending = true;
+const logFailure = (what: string) => (error: unknown) => console.error(`feature-flags: loading ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+// (start-timer.ts, not setTimeout: the first setTimeout loads Node's timers, ~14 ms, which would
+// run before the first answer is written.)
 const preload = () =>
-  setTimeout(() => {
-    loadVerifyAuth().catch((error) => console.error(`feature-flags: loading @supabase/server failed: ${error instanceof Error ? error.message : String(error)}`));
-  }, PRELOAD_DELAY_MS);
+  void after(PRELOAD_DELAY_MS, () => {
+    database.preload().catch(logFailure("postgres.js"));
+    loadNativeSha256().catch(logFailure("node:crypto"));
+    if (authEnv.data?.jwks != null) loadVerifyAuth().catch(logFailure("@supabase/server"));
+  });
 
 /** The function's handler; `target` lets npm start's local gateway pass the stripped path. */
 export const handle: typeof handleRequest = (request, target) => {

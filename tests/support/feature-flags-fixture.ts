@@ -1,9 +1,9 @@
 // The feature-flags function for tests, on a database of theirs (pushed-database.ts): local keys,
 // the handler wired in-process (Node), and the real Deno server over HTTP.
 import { verifyAuth } from "@supabase/server/core";
-import { corsHeaders } from "@supabase/supabase-js/cors";
 import { createAuthenticator, credentialChecker, type VerifyAuth } from "../../functions/feature-flags/auth.ts";
 import { resolveAuthEnv } from "../../functions/feature-flags/auth-env.ts";
+import { SUPABASE_CORS_HEADERS } from "../../functions/feature-flags/cors.ts";
 import { loadConfig } from "../../functions/feature-flags/config.ts";
 import { createFlagDatabase, type SqlClient } from "../../functions/feature-flags/flag-database.ts";
 import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
@@ -25,7 +25,7 @@ export function inProcessFunction(databaseUrl: string, keys: LocalKeys, env: Rec
   const store = new FlagCache({ load: database.readFlags, ttlMs: config.cacheTtlMs, staleLimitMs: config.staleLimitMs });
   const auth = createAuthenticator(credentialChecker(resolveAuthEnv((name) => authEnvironment(keys, "http://127.0.0.1:54321")[name]), async () => verifyAuth as unknown as VerifyAuth));
   const logged: string[] = [];
-  const handle = createHandler({ config, store, database, auth, supabaseCors: corsHeaders, log: (line) => logged.push(line) });
+  const handle = createHandler({ config, store, database, auth, supabaseCors: SUPABASE_CORS_HEADERS, log: (line) => logged.push(line) });
   return { handle, store, logged, close: () => sql.end({ timeout: 5 }) };
 }
 
