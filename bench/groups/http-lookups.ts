@@ -15,10 +15,13 @@ import * as flagsFunction from "../lib/flags-function.ts";
 import { BENCH_DIR, startDenoServe, type RunningProcess } from "../lib/processes.ts";
 import { median } from "../lib/stats.ts";
 import { judged } from "../lib/verdicts.ts";
-import { ensureWrk, GENERATOR_CPU, pinningUnavailable, processCpuSeconds, runWrk, SERVER_CPU, type RequestTemplate, type WrkResult } from "../lib/wrk.ts";
+import { wireBytes } from "../lib/wire-bytes.ts";
+import { ensureWrk, fillTemplate, GENERATOR_CPU, pinningUnavailable, processCpuSeconds, runWrk, SERVER_CPU, type RequestTemplate, type WrkResult } from "../lib/wrk.ts";
 
 /** Tenants the repeated-subjects case cycles over. */
 const REPEATED_SUBJECTS = 1_000;
+/** A subject as long as most of a run's (wrk numbers them; a 5 s run reaches six digits). */
+const TYPICAL_SUBJECT = "tenant-100000";
 
 interface LoadCase {
   id: string;
@@ -33,6 +36,8 @@ interface LoadCase {
   minRatio?: number;
   /** p99 at most this many times the baseline's. */
   maxP99Ratio?: number;
+  /** A second baseline, for information only: capacity against it is reported, never judged. */
+  referenceId?: string;
 }
 
 interface CaseRun extends WrkResult {
@@ -81,6 +86,15 @@ function recordCases(context: BenchContext, cases: LoadCase[], results: Map<stri
     if (capacity) {
       book.add({ id: `${c.id}.capacity`, label: `${c.label}: capacity from server CPU (baseline µs / this µs per request, run by run)`, unit: "x", samples: capacity });
     }
+    const referenceRuns = c.referenceId ? results.get(c.referenceId)! : undefined;
+    if (referenceRuns) {
+      book.add({
+        id: `${c.id}.capacity.wire`,
+        label: `${c.label}: capacity from server CPU against the baseline as large on the wire (not judged; see the reference baseline's row)`,
+        unit: "x",
+        samples: runs.map((r, i) => referenceRuns[i]!.serverCpuMicrosPerRequest / r.serverCpuMicrosPerRequest),
+      });
+    }
   }
   // The generator's ceiling: requests per CPU-second of wrk on its core, over every run.
   const all = [...results.values()].flat();
@@ -120,11 +134,13 @@ export const httpLookups: BenchGroup = {
       const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
       cases.push({ id: `http.baseline.${shape}`, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON (${shape}-flag answer size)`, origin: server.origin, server: server.process, template: { path: "/feature-flags?subject={subject}" }, subjects: 0 });
     }
+    const reference = await wireSizedBulkBaseline(direct.origin, lookups, cases);
+    if (reference) cases.push(reference);
     const targets = { single: 0.5, bulk: 0.4 } as const;
     for (const lookup of lookups) {
       const common = { origin: direct.origin, server: direct.process, template: lookup.template, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}` };
       const judgedTargets = lookup.targeted ? { minRatio: targets[lookup.shape], maxP99Ratio: 2 } : {};
-      cases.push({ id: lookup.id, label: lookup.label, subjects: 0, ...common, ...judgedTargets });
+      cases.push({ id: lookup.id, label: lookup.label, subjects: 0, ...common, ...judgedTargets, ...(reference && lookup.shape === "bulk" ? { referenceId: reference.id } : {}) });
       if (lookup.id === "http.get.single") {
         cases.push({ id: `${lookup.id}.repeated`, label: `${lookup.label}, ${REPEATED_SUBJECTS.toLocaleString("en-US")} tenants repeated`, subjects: REPEATED_SUBJECTS, ...common, ...judgedTargets });
       }
@@ -137,3 +153,34 @@ export const httpLookups: BenchGroup = {
     recordCases(context, cases, await measureCases(context, wrk, cases));
   },
 };
+
+/**
+ * A bare baseline whose answer is as large on the wire (status line, headers, body) as the
+ * function's every-flag GET answer, for information next to the judged one, whose body only is
+ * as large: Deno writes an answer of more than 512 bytes at a higher cost (wire-bytes.ts), and the
+ * function's headers can put its answer above that boundary while the judged baseline's stays
+ * below. Null when both are on the same side of it, where the judged baseline says it all.
+ */
+async function wireSizedBulkBaseline(functionOrigin: string, lookups: Lookup[], cases: LoadCase[]): Promise<LoadCase | null> {
+  const bulk = lookups.find((l) => l.id === "http.get.bulk");
+  const judged = cases.find((c) => c.id === "http.baseline.bulk");
+  if (!bulk || !judged) return null;
+  const functionBytes = await wireBytes(functionOrigin, fillTemplate(bulk.template, TYPICAL_SUBJECT), bulk.headers);
+  const judgedBytes = await wireBytes(judged.origin, fillTemplate(judged.template, TYPICAL_SUBJECT));
+  if ((functionBytes > 512) === (judgedBytes > 512)) return null;
+  // The bare server's status line and headers: its wire size less its body (same number of
+  // content-length digits, as both bodies are hundreds of bytes).
+  const judgedBody = Buffer.byteLength(JSON.stringify({ padding: "x".repeat(Math.max(0, bulk.bodyBytes - 14)) }));
+  const body = JSON.stringify({ padding: "x".repeat(Math.max(0, functionBytes - (judgedBytes - judgedBody) - 14)) });
+  const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
+  const referenceBytes = await wireBytes(server.origin, fillTemplate(judged.template, TYPICAL_SUBJECT));
+  if (referenceBytes !== functionBytes) throw new Error(`the wire-sized baseline answers ${referenceBytes} bytes, the function ${functionBytes}`);
+  return {
+    id: "http.baseline.bulk.wire",
+    label: `reference, not judged: bare Deno.serve, constant JSON as large on the wire as the every-flag GET answer (${functionBytes} bytes with status line and headers; the judged bulk baseline's answer is ${judgedBytes})`,
+    origin: server.origin,
+    server: server.process,
+    template: judged.template,
+    subjects: 0,
+  };
+}
