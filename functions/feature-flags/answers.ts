@@ -6,10 +6,11 @@
 // for the same object (tests/unit/flags-function/answers.test.ts compares them), so clients see no
 // difference. Keys, reasons and numbers need no escaping: keys are upper snake case (checked by
 // the table and by validateFlagKey), reasons a fixed set, percentages and buckets finite numbers;
-// only the subject (and a read error) goes through JSON.stringify.
+// only the subject goes through JSON.stringify.
 
 import type { FlagEvaluation } from "../_shared/rollout.ts";
 import type { FlagSnapshot } from "./flag-cache.ts";
+import { READ_FAILED } from "./evaluate.ts";
 
 /** The source object's text up to its age, and after it. */
 interface SourceParts {
@@ -37,7 +38,8 @@ function sourceParts(snapshot: FlagSnapshot): SourceParts {
     fetchedAt: snapshot.fetchedAt,
     lastError: error,
     head: `{"state":"${snapshot.state}","fetchedAt":${fetchedAt},"ageMs":`,
-    tail: error === null ? "}" : `,"error":${JSON.stringify(error)}}`,
+    // Never the database's own error (evaluate.ts, READ_FAILED): lookups are open to public keys.
+    tail: error === null ? "}" : `,"error":${JSON.stringify(READ_FAILED)}}`,
     ofrepSource: `"source":"${snapshot.state}"`,
   };
   return lastSource;

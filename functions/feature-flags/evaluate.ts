@@ -16,17 +16,25 @@ export interface SourceReport {
   /** ISO time the flags were read from the database, null if never. */
   fetchedAt: string | null;
   ageMs: number | null;
-  /** Why the database could not be read, when serving stale or no data. */
+  /** That the database could not be read, when serving stale or no data (READ_FAILED, or why). */
   error?: string;
 }
 
-export function sourceReport(snapshot: FlagSnapshot): SourceReport {
+/**
+ * What an answer says of a failed read, to any caller but an operator: the database's own error
+ * names hosts, ports and users (a pooler's user carries the project ref), and lookups are open to
+ * the publishable key, which is public.
+ */
+export const READ_FAILED = "the flags could not be read from the database; the function's log, or /health with a secret key, has the details";
+
+/** `rawError`: the database's own error instead of READ_FAILED (for a secret-key caller). */
+export function sourceReport(snapshot: FlagSnapshot, rawError = false): SourceReport {
   const report: SourceReport = {
     state: snapshot.state,
     fetchedAt: snapshot.fetchedAt === null ? null : new Date(snapshot.fetchedAt).toISOString(),
     ageMs: snapshot.ageMs,
   };
-  if (snapshot.state !== "fresh" && snapshot.lastError) report.error = snapshot.lastError;
+  if (snapshot.state !== "fresh" && snapshot.lastError) report.error = rawError ? snapshot.lastError : READ_FAILED;
   return report;
 }
 

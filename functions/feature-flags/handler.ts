@@ -180,7 +180,8 @@ export function createHandler(deps: HandlerDependencies): Handler {
       databaseError = caller.mode === "secret" ? describe(cause) : "unreachable (the function's log has the details)";
     }
     const flags = await deps.store.snapshot();
-    const source = sourceReport(flags);
+    // The database's own error, like the ping's above, for an operator only.
+    const source = sourceReport(flags, caller.mode === "secret");
     const status = flags.state === "unavailable"
       ? "unavailable"
       : databaseError || flags.state === "stale" || deps.config.invalidOverrides.length > 0

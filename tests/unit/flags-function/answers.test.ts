@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateFlag, evaluateWithoutData, type FlagEvaluation } from "../../../functions/_shared/rollout.ts";
 import { listAnswerJson, ofrepBulkJson, ofrepFlagJson, singleAnswerJson } from "../../../functions/feature-flags/answers.ts";
-import { sourceReport } from "../../../functions/feature-flags/evaluate.ts";
+import { READ_FAILED, sourceReport } from "../../../functions/feature-flags/evaluate.ts";
 import type { FlagSnapshot } from "../../../functions/feature-flags/flag-cache.ts";
 
 const SNAPSHOTS: FlagSnapshot[] = [
@@ -53,6 +53,16 @@ describe("pre-serialized answers", () => {
         tagged: JSON.stringify(evaluations.map((e) => ofrepObject(e, snapshot, false))),
       });
     }
+  });
+
+  it("never carry the database's own error (it names hosts and ports), only READ_FAILED", () => {
+    const stale = SNAPSHOTS.find((s) => s.state === "stale")!;
+    const e = EVALUATIONS[0]!;
+    for (const text of [singleAnswerJson(e, "s", stale), listAnswerJson([e], "s", stale)]) {
+      expect(text).not.toContain("127.0.0.1");
+      expect(JSON.parse(text).source.error).toBe(READ_FAILED);
+    }
+    expect(sourceReport(stale, true).error).toBe(stale.lastError);
   });
 
   it("follow a flag whose reason, percentage or override changed under the same key", () => {
