@@ -4,8 +4,7 @@
 // throwaway cluster of our own that asks for SCRAM passwords (server mode only, as root), a wrong
 // password fails the first read with the server's message and nothing else tries, while the right
 // one reads the flags over SCRAM-SHA-256.
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -18,6 +17,7 @@ import { PROJECT_ROOT } from "../../../scripts/shared/project-paths.ts";
 import { denoFunction, generateLocalKeys } from "../../support/feature-flags-fixture.ts";
 import { setFlag } from "../../support/flags.ts";
 import { usePushedDatabase } from "../../support/pushed-database.ts";
+import { passwordCluster } from "../../support/password-cluster.ts";
 import { usingServer } from "../../support/test-database.ts";
 
 const FIRST_READ = pathToFileURL(path.join(PROJECT_ROOT, "functions", "feature-flags", "first-read.ts")).href;
@@ -107,32 +107,14 @@ describe("the wire reader against the test database", () => {
 
 // ---- Passwords: a throwaway cluster that asks for SCRAM, with TLS for the sslmode=require case ----
 
-const CLUSTER = ["15", "rrk11firstread"];
 const PORT = 15537;
+const cluster = passwordCluster("rrk11firstread", PORT, { tls: true });
 const RIGHT = "right-Passw0rd%/:@";
-const encoded = encodeURIComponent(RIGHT);
-const rightUrl = `postgresql://postgres:${encoded}@127.0.0.1:${PORT}/postgres`;
-const wrongUrl = `postgresql://postgres:not-the-password@127.0.0.1:${PORT}/postgres`;
-const LOG = `/var/log/postgresql/postgresql-${CLUSTER.join("-")}.log`;
+const rightUrl = cluster.url(RIGHT);
+const wrongUrl = cluster.url("not-the-password");
 const WRONG_PASSWORD = 'password authentication failed for user "postgres"';
-
-const skipReason = !usingServer
-  ? "server mode only (TEST_DATABASE_URL)"
-  : !existsSync("/usr/bin/pg_createcluster")
-    ? "pg_createcluster is not installed"
-    : process.getuid?.() !== 0
-      ? "needs root to create a cluster"
-      : null;
-
-const run = (command: string, args: string[]) => execFileSync(command, args, { stdio: "pipe" }).toString();
-const dropCluster = () => {
-  try {
-    run("pg_dropcluster", ["--stop", ...CLUSTER]);
-  } catch {
-    // Not there.
-  }
-};
-const failedLogins = () => (readFileSync(LOG, "utf8").match(/FATAL: {2}password authentication failed/g) ?? []).length;
+const skipReason = cluster.skipReason;
+const failedLogins = () => (cluster.log().match(/FATAL: {2}password authentication failed/g) ?? []).length;
 
 describe.skipIf(skipReason !== null)(`passwords (${skipReason ?? `own cluster on port ${PORT}`})`, () => {
   let sql: Sql | undefined;
@@ -143,29 +125,16 @@ describe.skipIf(skipReason !== null)(`passwords (${skipReason ?? `own cluster on
   ];
 
   beforeAll(() => {
-    dropCluster(); // left behind by an interrupted run
-    run("pg_createcluster", [...CLUSTER, "-p", String(PORT)]);
-    const conf = `/etc/postgresql/${CLUSTER.join("/")}`;
-    const data = `/var/lib/postgresql/${CLUSTER.join("/")}`;
-    run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", `${data}/server.key`, "-out", `${data}/server.crt`]);
-    run("chown", ["postgres:postgres", `${data}/server.key`, `${data}/server.crt`]);
-    run("chmod", ["600", `${data}/server.key`]);
-    writeFileSync(`${conf}/conf.d/tls.conf`, `ssl = on\nssl_cert_file = '${data}/server.crt'\nssl_key_file = '${data}/server.key'\n`);
-    // Peer for the set-up below, SCRAM passwords for everything over TCP.
-    writeFileSync(`${conf}/pg_hba.conf`, "local all postgres peer\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n");
-    run("pg_ctlcluster", [...CLUSTER, "start"]);
-    const setup = [
-      `alter user postgres password '${RIGHT}'`,
+    cluster.create(RIGHT, [
       "create table public.feature_flags (key text primary key, enabled boolean not null, rollout_percentage numeric not null, bucket_group text not null)",
       ...flags.map((f) => `insert into public.feature_flags values ('${f.key}', ${f.enabled}, ${f.rolloutPercentage}, '${f.bucketGroup}')`),
-    ];
-    for (const statement of setup) run("su", ["postgres", "-c", `psql -p ${PORT} -q -c "${statement}"`]);
+    ]);
     sql = connect(rightUrl);
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
     await sql?.end({ timeout: 5 });
-    dropCluster();
+    cluster.drop();
   });
 
   it("the right password: the flags over SCRAM-SHA-256, the same as postgres.js reads", async () => {
