@@ -17,7 +17,7 @@
 //     a rotated key means new environment, so a new isolate and an empty memo. A JWT signed by a
 //     key later dropped from a remote JWKS stays accepted here until its own `exp` at the latest.
 //   - Bounded: when full, the oldest entry goes (insertion order), so memory stays flat however
-//     many distinct credentials arrive.
+//     many distinct credentials arrive; and a key longer than MAX_KEY_CHARS is never kept.
 
 export const DEFAULT_MEMO_ENTRIES = 1_000;
 
@@ -61,11 +61,18 @@ export class CredentialMemo<T> {
 }
 
 /**
- * The memo key for a request's credential headers: an API key alone is its own text; with an
- * Authorization header, both headers joined by a newline, an absent apikey marked NUL. Neither
- * "\n" nor NUL can occur inside a header value, so distinct header sets never share a key.
+ * The memo key for a request's credential headers, or null when they are not to be remembered:
+ * an API key alone is its own text; with an Authorization header, both headers joined by a
+ * newline, an absent apikey marked NUL. Neither "\n" nor NUL can occur inside a header value, so
+ * distinct header sets never share a key.
  */
 export function credentialKey(authorization: string | null, apikey: string | null): string | null {
-  if (authorization === null) return apikey;
-  return `${authorization}\n${apikey ?? "\u0000"}`;
+  const key = authorization === null ? apikey : `${authorization}\n${apikey ?? "\u0000"}`;
+  // Longer than any real credential pair: checked every time, never remembered, so the memo's
+  // size stays bounded whatever a caller sends (a right publishable key next to an Authorization
+  // header of any length verifies, and would otherwise be kept, text and all).
+  return key !== null && key.length <= MAX_KEY_CHARS ? key : null;
 }
+
+/** Supabase's user JWTs are about 1 KB; API keys are tens of characters. */
+export const MAX_KEY_CHARS = 8 * 1024;

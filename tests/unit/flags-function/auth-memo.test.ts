@@ -5,7 +5,7 @@
 import { verifyAuth } from "@supabase/server/core";
 import { describe, expect, it } from "vitest";
 import { createAuthenticator, credentialChecker, type CheckCredentials, type VerifyAuth } from "../../../functions/feature-flags/auth.ts";
-import { CredentialMemo, credentialKey } from "../../../functions/feature-flags/credential-memo.ts";
+import { CredentialMemo, credentialKey, MAX_KEY_CHARS } from "../../../functions/feature-flags/credential-memo.ts";
 import { resolveAuthEnv } from "../../../functions/feature-flags/auth-env.ts";
 import { authEnvironment, generateLocalKeys, signUserJwt } from "../../../scripts/local/local-keys.ts";
 
@@ -52,6 +52,17 @@ describe("remembering verified credentials", () => {
     }
     // Failures are not remembered: each one was checked again (the no-credential case included).
     expect(state.calls).toBe(1 + 3 * 4);
+  });
+
+  it("a right key next to an over-long Authorization header verifies every time and is never kept", async () => {
+    const { auth, state } = countingAuthenticator();
+    const junk = { apikey: keys.publishableKey, Authorization: `Basic ${"x".repeat(MAX_KEY_CHARS)}` };
+    for (let attempt = 0; attempt < 3; attempt++) expect((await auth.reader(request(junk))).data?.mode).toBe("publishable");
+    expect(state.calls).toBe(3);
+    // One just short enough is remembered.
+    const shorter = { apikey: keys.publishableKey, Authorization: `Basic ${"x".repeat(MAX_KEY_CHARS - keys.publishableKey.length - 10)}` };
+    for (let attempt = 0; attempt < 3; attempt++) expect((await auth.reader(request(shorter))).data?.mode).toBe("publishable");
+    expect(state.calls).toBe(4);
   });
 
   it("a publishable key that verified for reads still may not write", async () => {
