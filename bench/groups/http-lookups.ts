@@ -129,8 +129,7 @@ export const httpLookups: BenchGroup = {
     for (const lookup of lookups) if (!sizes.has(lookup.shape)) sizes.set(lookup.shape, lookup.bodyBytes);
     const cases: LoadCase[] = [];
     for (const [shape, bytes] of sizes) {
-      // {"padding":""} is 14 bytes: pad to exactly the answer's size.
-      const body = JSON.stringify({ padding: "x".repeat(Math.max(0, bytes - 14)) });
+      const body = paddedJson(bytes);
       const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
       cases.push({ id: `http.baseline.${shape}`, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON (${shape}-flag answer size)`, origin: server.origin, server: server.process, template: { path: "/feature-flags?subject={subject}" }, subjects: 0 });
     }
@@ -170,8 +169,8 @@ async function wireSizedBulkBaseline(functionOrigin: string, lookups: Lookup[], 
   if ((functionBytes > 512) === (judgedBytes > 512)) return null;
   // The bare server's status line and headers: its wire size less its body (same number of
   // content-length digits, as both bodies are hundreds of bytes).
-  const judgedBody = Buffer.byteLength(JSON.stringify({ padding: "x".repeat(Math.max(0, bulk.bodyBytes - 14)) }));
-  const body = JSON.stringify({ padding: "x".repeat(Math.max(0, functionBytes - (judgedBytes - judgedBody) - 14)) });
+  const judgedBody = Buffer.byteLength(paddedJson(bulk.bodyBytes));
+  const body = paddedJson(functionBytes - (judgedBytes - judgedBody));
   const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
   const referenceBytes = await wireBytes(server.origin, fillTemplate(judged.template, TYPICAL_SUBJECT));
   if (referenceBytes !== functionBytes) throw new Error(`the wire-sized baseline answers ${referenceBytes} bytes, the function ${functionBytes}`);
@@ -183,4 +182,9 @@ async function wireSizedBulkBaseline(functionOrigin: string, lookups: Lookup[], 
     template: judged.template,
     subjects: 0,
   };
+}
+
+/** A constant JSON body of exactly `bytes` bytes (`{"padding":""}`, 14 bytes, padded), for a bare baseline. */
+function paddedJson(bytes: number): string {
+  return JSON.stringify({ padding: "x".repeat(Math.max(0, bytes - 14)) });
 }

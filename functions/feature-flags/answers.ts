@@ -6,11 +6,11 @@
 // for the same object (tests/unit/flags-function/answers.test.ts compares them), so clients see no
 // difference. Keys, reasons and numbers need no escaping: keys are upper snake case (checked by
 // the table and by validateFlagKey), reasons a fixed set, percentages and buckets finite numbers;
-// only the subject goes through JSON.stringify.
+// per request only the subject goes through JSON.stringify.
 
 import type { FlagEvaluation } from "../_shared/rollout.ts";
 import type { FlagSnapshot } from "./flag-cache.ts";
-import { READ_FAILED } from "./evaluate.ts";
+import { sourceReport } from "./evaluate.ts";
 
 /** The source object's text up to its age, and after it. */
 interface SourceParts {
@@ -32,14 +32,15 @@ function sourceParts(snapshot: FlagSnapshot): SourceParts {
   const cached = lastSource;
   const error = snapshot.state !== "fresh" && snapshot.lastError ? snapshot.lastError : null;
   if (cached && cached.state === snapshot.state && cached.fetchedAt === snapshot.fetchedAt && cached.lastError === error) return cached;
-  const fetchedAt = snapshot.fetchedAt === null ? "null" : `"${new Date(snapshot.fetchedAt).toISOString()}"`;
+  // The report the health check gives a public caller (evaluate.ts), as text: its time format, and
+  // READ_FAILED rather than the database's own error, as lookups are open to public keys.
+  const report = sourceReport(snapshot);
   lastSource = {
     state: snapshot.state,
     fetchedAt: snapshot.fetchedAt,
     lastError: error,
-    head: `{"state":"${snapshot.state}","fetchedAt":${fetchedAt},"ageMs":`,
-    // Never the database's own error (evaluate.ts, READ_FAILED): lookups are open to public keys.
-    tail: error === null ? "}" : `,"error":${JSON.stringify(READ_FAILED)}}`,
+    head: `{"state":"${report.state}","fetchedAt":${JSON.stringify(report.fetchedAt)},"ageMs":`,
+    tail: report.error === undefined ? "}" : `,"error":${JSON.stringify(report.error)}}`,
     ofrepSource: `"source":"${snapshot.state}"`,
   };
   return lastSource;
