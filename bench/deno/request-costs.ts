@@ -15,11 +15,8 @@ import { loadConfig } from "../../functions/feature-flags/config.ts";
 import type { FlagDatabase } from "../../functions/feature-flags/flag-database.ts";
 import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
 import { createHandler, type Handler } from "../../functions/feature-flags/handler.ts";
-import { loadNativeSha256 } from "../../functions/feature-flags/sha256-hex.ts";
 
 const runs = Number(Deno.args[0] ?? 3);
-// As in the function once its first answer is out: ETags by node:crypto.
-await loadNativeSha256();
 const REQUESTS = 10_000;
 const env = Deno.env.toObject();
 const credentials: Record<string, Record<string, string>> = {

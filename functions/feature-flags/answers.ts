@@ -11,6 +11,7 @@
 import type { FlagEvaluation } from "../_shared/rollout.ts";
 import type { FlagSnapshot } from "./flag-cache.ts";
 import { sourceReport } from "./evaluate.ts";
+import { Fnv64 } from "./fnv64.ts";
 
 /** The source object's text up to its age, and after it. */
 interface SourceParts {
@@ -72,6 +73,8 @@ interface FlagPieces {
   ofrepOff: string;
   /** `,"rolloutPercentage":<P>,"overridden":<O>,"source":"<state>"` */
   ofrepTail: string;
+  /** A hash of the three OFREP texts, for the bulk answer's ETag. */
+  ofrepHash: Fnv64;
 }
 
 const pieces = new Map<string, FlagPieces>();
@@ -95,7 +98,10 @@ function piecesOf(e: FlagEvaluation, snapshot: FlagSnapshot): FlagPieces {
     ofrepOn: `{"key":"${e.key}","value":true,"reason":"${e.reason}","variant":"on","metadata":{"bucket":`,
     ofrepOff: `{"key":"${e.key}","value":false,"reason":"${e.reason}","variant":"off","metadata":{"bucket":`,
     ofrepTail: `${tail},${sourceParts(snapshot).ofrepSource}`,
+    ofrepHash: new Fnv64(),
   };
+  // Each text with its length before it, so no two sets of texts hash the same bytes.
+  for (const text of [written.ofrepOn, written.ofrepOff, written.ofrepTail]) written.ofrepHash.uint32(text.length).text(text);
   if (kept === undefined && pieces.size >= MAX_PIECES) pieces.clear();
   pieces.set(e.key, written);
   return written;
@@ -135,26 +141,31 @@ function ofrepEnd(snapshot: FlagSnapshot): string {
 
 /**
  * OFREP's success object: { key, value, reason, variant, metadata: { bucket, rolloutPercentage,
- * overridden, source, sourceAgeMs? } }; without the age when `withAge` is false (what the bulk
- * ETag covers, so an unchanged answer keeps its tag as the cache ages).
+ * overridden, source, sourceAgeMs? } }.
  */
-export function ofrepFlagJson(e: FlagEvaluation, snapshot: FlagSnapshot, withAge = true): string {
-  return ofrepMembers(e, snapshot) + (withAge ? ofrepEnd(snapshot) : "}}");
+export function ofrepFlagJson(e: FlagEvaluation, snapshot: FlagSnapshot): string {
+  return ofrepMembers(e, snapshot) + ofrepEnd(snapshot);
 }
 
 /**
- * OFREP's bulk answer { flags: [ <success object>, ... ] } (`body`), and what its ETag covers:
- * the array of the same objects without their age (`tagged`), written in one pass.
+ * OFREP's bulk answer { flags: [ <success object>, ... ] } (`body`) and its strong ETag (`etag`),
+ * which changes whenever the answer without its age would, so an unchanged answer is a 304 as the
+ * cache ages.
+ *
+ * Each flag's object is its pieces (the text that is the same for every subject) with the value
+ * and bucket filled in, so the answer without its age is given by the pieces' text in order, and
+ * each flag's value and bucket. The tag is a hash of exactly that: each piece's own hash (worked
+ * out once, with the piece), then the value and bucket. No text is hashed per request.
  */
-export function ofrepBulkJson(evaluations: readonly FlagEvaluation[], snapshot: FlagSnapshot): { body: string; tagged: string } {
+export function ofrepBulkJson(evaluations: readonly FlagEvaluation[], snapshot: FlagSnapshot): { body: string; etag: string } {
   const end = ofrepEnd(snapshot);
+  const tag = new Fnv64();
   let body = "";
-  let tagged = "";
   for (let i = 0; i < evaluations.length; i++) {
-    const members = ofrepMembers(evaluations[i]!, snapshot);
-    const comma = i === 0 ? "" : ",";
-    body += comma + members + end;
-    tagged += comma + members + "}}";
+    const e = evaluations[i]!;
+    const p = piecesOf(e, snapshot);
+    body += (i === 0 ? "" : ",") + (e.value ? p.ofrepOn : p.ofrepOff) + e.bucket + p.ofrepTail + end;
+    tag.uint32(p.ofrepHash.high).uint32(p.ofrepHash.low).byte(e.value ? 1 : 0).uint32(e.bucket);
   }
-  return { body: `{"flags":[${body}]}`, tagged: `[${tagged}]` };
+  return { body: `{"flags":[${body}]}`, etag: `"${tag.hex()}"` };
 }

@@ -12,7 +12,7 @@ import { evaluateAll, evaluateKey, sourceReport } from "./evaluate.ts";
 import type { FlagDatabase } from "./flag-database.ts";
 import type { FlagCache, FlagSnapshot, SourceState } from "./flag-cache.ts";
 import { parseFlagChange } from "./flag-update.ts";
-import { etagOf, ifNoneMatchHits, ofrepErrorAnswer, parseOfrepRequest, type OfrepError } from "./ofrep.ts";
+import { ifNoneMatchHits, ofrepErrorAnswer, parseOfrepRequest, type OfrepError } from "./ofrep.ts";
 import { queryParam, targetOf, type RequestTarget } from "./request-target.ts";
 import { readBodyWithin, type BodyRead } from "./request-body.ts";
 import { routeOf, type Route } from "./routes.ts";
@@ -222,8 +222,7 @@ export function createHandler(deps: HandlerDependencies): Handler {
     if (subject.error) return ofrepError(subject.error);
     return withFlags((flags) => {
       // The ETag covers the answers, not the cache age, so an unchanged answer is a 304.
-      const { body, tagged } = ofrepBulkJson(evaluateAll(flags, deps.config.overrides, subject.data), flags);
-      const etag = etagOf(tagged);
+      const { body, etag } = ofrepBulkJson(evaluateAll(flags, deps.config.overrides, subject.data), flags);
       if (ifNoneMatchHits(request.headers.get("If-None-Match"), etag)) return respond(304, null, { ETag: etag, "X-Flags-Source": flags.state });
       // JSON_HEADERS's, then the tag and the source, written out: one object, no spreading.
       return new Response(body, { status: 200, headers: { "Content-Type": JSON_CONTENT_TYPE, "Cache-Control": "no-store", ETag: etag, "X-Flags-Source": flags.state } });

@@ -4,7 +4,7 @@
 //
 // Cold start: the module loads only what the first answer needs (the handler, the wire-protocol
 // reader of first-read.ts), no node: module and no npm: package, and starts the first flags
-// read at once. node:crypto, for ETags, follows after the first answer (sha256-hex.ts).
+// read at once.
 // postgres.js is not among them: importing it (node:stream, node:net ...) took longer than the
 // rest of the start, so the first read goes over Deno.connect without it, and postgres.js is
 // imported right after the first answer (or when a write, a health check or a later read needs
@@ -25,7 +25,6 @@ import type { FlagDatabase, SqlClient } from "./flag-database.ts";
 import { FlagCache } from "./flag-cache.ts";
 import { readFlagsOverWire, wireTarget } from "./first-read.ts";
 import { createHandler } from "./handler.ts";
-import { loadNativeSha256 } from "./sha256-hex.ts";
 import { after } from "./start-timer.ts";
 
 const config = loadConfig(Deno.env.toObject());
@@ -90,8 +89,7 @@ const handleRequest = createHandler({
   supabaseCors: SUPABASE_CORS_HEADERS,
 });
 
-// Loaded after the first answer: postgres.js and node:crypto (sha256-hex.ts) always,
-// @supabase/server where a JWT can be checked.
+// Loaded after the first answer: postgres.js always, @supabase/server where a JWT can be checked.
 // Not on the next tick: an import holds the thread for tens of milliseconds, and Deno writes the
 // answer on that same thread, so a timer of 0 may run first; a pause lets that answer, and
 // requests that came with it, go out first.
@@ -103,7 +101,6 @@ const logFailure = (what: string) => (error: unknown) => console.error(`feature-
 const preload = () =>
   void after(PRELOAD_DELAY_MS, () => {
     database.preload().catch(logFailure("postgres.js"));
-    loadNativeSha256().catch(logFailure("node:crypto"));
     if (authEnv.data?.jwks != null) loadVerifyAuth().catch(logFailure("@supabase/server"));
   });
 

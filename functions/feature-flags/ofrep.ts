@@ -12,7 +12,6 @@
 // With no flag data at all a flag is answered 200, value false, reason ERROR (the same answer
 // as the plain API), never a 5xx.
 
-import { sha256Hex } from "./sha256-hex.ts";
 import { failure, ok, type Result } from "../_shared/result.ts";
 import { validateSubject } from "../_shared/rollout.ts";
 import type { BodyRead } from "./request-body.ts";
@@ -81,17 +80,6 @@ function subjectOf(targetingKey: unknown): Result<string, OfrepError> {
   const subject = validateSubject(targetingKey);
   if (subject.error !== null) return fail("INVALID_CONTEXT", `context.targetingKey: ${subject.error}`);
   return ok(subject.data);
-}
-
-/**
- * A strong ETag over the exact bytes of a response body: the first 16 bytes of its SHA-256, hex.
- * Synchronous (sha256-hex.ts): node:crypto once the function has loaded it after its first
- * answer, the pure-TS digest before. Measured in Deno on a two-flag bulk answer: node:crypto
- * 1.8 µs, crypto.subtle (async) 9.6 µs, pure TS 4.5 µs, which grows to ~50 µs at fifty flags
- * (node:crypto ~5 µs). Same digest either way, so ETags clients already hold stay valid.
- */
-export function etagOf(body: string): string {
-  return `"${sha256Hex(body).slice(0, 32)}"`;
 }
 
 /** RFC 9110 If-None-Match: `*` or a list of (possibly weak) tags, compared weakly. */

@@ -36,7 +36,6 @@ describe("pre-serialized answers", () => {
       const subject = SUBJECTS[Math.floor(i / 5)]!;
       expect(singleAnswerJson(e, subject, snapshot)).toBe(JSON.stringify({ ...e, subject, source: sourceReport(snapshot) }));
       expect(ofrepFlagJson(e, snapshot)).toBe(JSON.stringify(ofrepObject(e, snapshot, true)));
-      expect(ofrepFlagJson(e, snapshot, false)).toBe(JSON.stringify(ofrepObject(e, snapshot, false)));
     }
     for (const subject of SUBJECTS) {
       const evaluations = EVALUATIONS.filter((_, i) => SUBJECTS[Math.floor(i / 5)] === subject);
@@ -46,13 +45,35 @@ describe("pre-serialized answers", () => {
     expect(listAnswerJson([], "s", snapshot)).toBe(JSON.stringify({ subject: "s", flags: {}, source: sourceReport(snapshot) }));
   });
 
-  it.each(SNAPSHOTS.map((s) => [s.state, s] as const))("OFREP bulk: the body and what the ETag covers equal JSON.stringify (%s)", (_, snapshot) => {
+  it.each(SNAPSHOTS.map((s) => [s.state, s] as const))("OFREP bulk: the body equals JSON.stringify (%s)", (_, snapshot) => {
     for (const evaluations of [[], EVALUATIONS.slice(0, 1), EVALUATIONS.slice(0, 5), EVALUATIONS]) {
-      expect(ofrepBulkJson(evaluations, snapshot)).toEqual({
-        body: JSON.stringify({ flags: evaluations.map((e) => ofrepObject(e, snapshot, true)) }),
-        tagged: JSON.stringify(evaluations.map((e) => ofrepObject(e, snapshot, false))),
-      });
+      const { body, etag } = ofrepBulkJson(evaluations, snapshot);
+      expect(body).toBe(JSON.stringify({ flags: evaluations.map((e) => ofrepObject(e, snapshot, true)) }));
+      expect(etag).toMatch(/^"[0-9a-f]{16}"$/);
     }
+  });
+
+  it("OFREP bulk: the ETag is the same exactly when the answer without its age is", () => {
+    // Every state, the cache's age, flag lists of every length and order, and every subject: two
+    // answers share a tag if and only if their text without the age is the same.
+    const lists: FlagEvaluation[][] = [[]];
+    for (const subject of SUBJECTS) {
+      const forSubject = EVALUATIONS.filter((_, i) => SUBJECTS[Math.floor(i / 5)] === subject);
+      lists.push(forSubject, forSubject.slice(0, 2), forSubject.slice(1), forSubject.slice().reverse());
+    }
+    const tagOf = new Map<string, string>();
+    const answerOf = new Map<string, string>();
+    for (const snapshot of [...SNAPSHOTS, ...SNAPSHOTS.map((s) => ({ ...s, ageMs: s.ageMs === null ? null : s.ageMs + 5 }))]) {
+      for (const evaluations of lists) {
+        const withoutAge = JSON.stringify(evaluations.map((e) => ofrepObject(e, snapshot, false)));
+        const { etag } = ofrepBulkJson(evaluations, snapshot);
+        expect(tagOf.get(withoutAge) ?? etag, withoutAge).toBe(etag);
+        expect(answerOf.get(etag) ?? withoutAge, etag).toBe(withoutAge);
+        tagOf.set(withoutAge, etag);
+        answerOf.set(etag, withoutAge);
+      }
+    }
+    expect(tagOf.size).toBeGreaterThan(40);
   });
 
   it("never carry the database's own error (it names hosts and ports), only READ_FAILED", () => {
