@@ -20,7 +20,7 @@ export function corsHeadersFor(supabaseCors: Readonly<Record<string, string>>): 
     .map((header) => header.trim().toLowerCase());
   if (!allowHeaders.includes("if-none-match")) allowHeaders.push("if-none-match");
   headers["Access-Control-Allow-Headers"] = allowHeaders.join(", ");
-  headers["Access-Control-Expose-Headers"] = "etag, x-flags-source";
+  headers["Access-Control-Expose-Headers"] = "etag";
   headers["Access-Control-Max-Age"] = "86400";
   return headers;
 }

@@ -126,14 +126,14 @@ describe("auth", () => {
     expect(allowed).toEqual(expect.arrayContaining(["authorization", "x-client-info", "apikey", "content-type"]));
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     expect(response.headers.get("access-control-allow-methods")).toContain("PATCH");
-    expect(response.headers.get("access-control-expose-headers")).toBe("etag, x-flags-source");
+    expect(response.headers.get("access-control-expose-headers")).toBe("etag");
     // Answers to a browser (it always sends Origin cross-origin) carry CORS headers, error
     // answers too, so it can read them; server-side callers (no Origin) are spared them.
     const fromBrowser = { origin: "http://localhost:3000" };
     expect((await call("?subject=t", { headers: fromBrowser })).headers.get("access-control-allow-origin")).toBe("*");
     const lookup = await call("/DLQ_ENABLED?subject=t", { headers: { ...publishable, ...fromBrowser } });
     expect(lookup.status).toBe(200);
-    expect(lookup.headers.get("access-control-expose-headers")).toBe("etag, x-flags-source");
+    expect(lookup.headers.get("access-control-expose-headers")).toBe("etag");
     expect((await call("?subject=t")).headers.get("access-control-allow-origin")).toBeNull();
     expect((await call("/DLQ_ENABLED?subject=t", { headers: publishable })).headers.get("access-control-allow-origin")).toBeNull();
   });
