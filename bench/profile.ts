@@ -1,4 +1,4 @@
-// `npx tsx bench/profile.ts [seconds] [GET|bulk|ofrep] [publishable|secret|user]`: where a lookup's
+// `npx tsx bench/profile.ts [seconds] [GET|bulk|ofrep|ofrep-single] [publishable|secret|user]`: where a lookup's
 // time goes (with that credential; the publishable key unless given), from a CPU
 // profile of the real function under load. The function is served by `deno serve --cpu-prof` on
 // core 0 (against a fresh database with every migration, as the bench serves it), wrk loads it
@@ -27,6 +27,7 @@ const templates: Record<string, { path: string; method?: "POST"; body?: string }
   GET: { path: "/feature-flags/DLQ_ENABLED?subject={subject}" },
   bulk: { path: "/feature-flags?subject={subject}" },
   ofrep: { path: "/feature-flags/ofrep/v1/evaluate/flags", method: "POST", body: '{"context":{"targetingKey":"{subject}"}}' },
+  "ofrep-single": { path: "/feature-flags/ofrep/v1/evaluate/flags/DLQ_ENABLED", method: "POST", body: '{"context":{"targetingKey":"{subject}"}}' },
 };
 const credential = process.argv[4] ?? "publishable";
 if (credential !== "publishable" && credential !== "secret" && credential !== "user") throw new Error(`unknown credential ${credential}: publishable, secret or user`);
