@@ -65,6 +65,20 @@ describe("remembering verified credentials", () => {
     expect(state.calls).toBe(4);
   });
 
+  it("a token with a remembered token's signature but another payload is verified, and refused", async () => {
+    const { auth, state } = countingAuthenticator();
+    const jwt = signUserJwt(keys, { sub: "user-1" });
+    expect((await auth.reader(request({ Authorization: `Bearer ${jwt}` }))).data?.mode).toBe("user");
+    const [header, payload, signature] = jwt.split(".") as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: "user-2" })).toString("base64url")}.${signature}`;
+    expect((await auth.reader(request({ Authorization: `Bearer ${forged}` }))).error?.code).toBe("unauthorized");
+    expect(state.calls).toBe(2);
+    // The real one is still answered from the memo.
+    expect((await auth.reader(request({ Authorization: `Bearer ${jwt}` }))).data?.mode).toBe("user");
+    expect(state.calls).toBe(2);
+  });
+
   it("a publishable key that verified for reads still may not write", async () => {
     const { auth } = countingAuthenticator();
     expect((await auth.reader(request({ apikey: keys.publishableKey }))).data?.mode).toBe("publishable");
