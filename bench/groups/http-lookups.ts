@@ -1,7 +1,7 @@
 // HTTP flag lookups under the real Deno with a warm cache, loaded by wrk (bench/lib/wrk.ts) on one
 // core while the server runs pinned to the other, against a bare Deno.serve answering a constant
-// JSON body of the same size, served and loaded the same way in the same run. Cases alternate
-// run by run, so drift over time hits all alike.
+// JSON body of the same size, served the same way and loaded with the same requests in the same
+// run. Cases alternate run by run, so drift over time hits all alike.
 //
 // Each request names a new subject (the function's worst case: nothing about the subject can be
 // remembered), except the "repeated subjects" case, which cycles over 1,000 tenants as real
@@ -124,22 +124,30 @@ export const httpLookups: BenchGroup = {
     const viaGatewayFunction = await flagsFunction.startFlagsFunction(database, { cpu: SERVER_CPU, entry: "gateway" });
     const gateway = viaGatewayFunction.server;
     const gatewayLookups = await flagsFunction.describeLookups(viaGatewayFunction, flagsFunction.PATH_PREFIX.gateway);
-    // One bare baseline per answer shape, with a body as large as the function's answer.
-    const sizes = new Map<Lookup["shape"], number>();
-    for (const lookup of lookups) if (!sizes.has(lookup.shape)) sizes.set(lookup.shape, lookup.bodyBytes);
+    // One bare baseline per kind of lookup (one flag or every flag, GET or OFREP's POST), loaded
+    // with the requests of the first lookup of that kind (its path, body and credential headers)
+    // and answering a constant body as large as that lookup's answer: the baseline receives what
+    // the function receives, so the difference between the two is what the function does.
     const cases: LoadCase[] = [];
-    for (const [shape, bytes] of sizes) {
-      const body = paddedJson(bytes);
+    const baselineIds = new Map<string, string>();
+    for (const lookup of lookups) {
+      const kind = baselineKind(lookup);
+      if (baselineIds.has(kind)) continue;
+      const body = paddedJson(lookup.bodyBytes);
       const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
-      cases.push({ id: `http.baseline.${shape}`, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON (${shape}-flag answer size)`, origin: server.origin, server: server.process, template: { path: "/feature-flags?subject={subject}" }, subjects: 0 });
+      const id = `http.baseline.${kind}`;
+      baselineIds.set(kind, id);
+      cases.push({ id, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON, loaded with the requests of ${lookup.label}`, origin: server.origin, server: server.process, template: lookup.template, headers: lookup.headers, subjects: 0 });
+      const reference = await wireSizedBaseline(direct.origin, lookup, cases.at(-1)!);
+      if (reference) cases.push(reference);
     }
-    const reference = await wireSizedBulkBaseline(direct.origin, lookups, cases);
-    if (reference) cases.push(reference);
     const targets = { single: 0.5, bulk: 0.4 } as const;
     for (const lookup of lookups) {
-      const common = { origin: direct.origin, server: direct.process, template: lookup.template, headers: lookup.headers, baselineId: `http.baseline.${lookup.shape}` };
+      const baselineId = baselineIds.get(baselineKind(lookup))!;
+      const common = { origin: direct.origin, server: direct.process, template: lookup.template, headers: lookup.headers, baselineId };
       const judgedTargets = lookup.targeted ? { minRatio: targets[lookup.shape], maxP99Ratio: 2 } : {};
-      cases.push({ id: lookup.id, label: lookup.label, subjects: 0, ...common, ...judgedTargets, ...(reference && lookup.shape === "bulk" ? { referenceId: reference.id } : {}) });
+      const reference = cases.find((c) => c.id === `${baselineId}.wire`);
+      cases.push({ id: lookup.id, label: lookup.label, subjects: 0, ...common, ...judgedTargets, ...(reference ? { referenceId: reference.id } : {}) });
       if (lookup.id === "http.get.single") {
         cases.push({ id: `${lookup.id}.repeated`, label: `${lookup.label}, ${REPEATED_SUBJECTS.toLocaleString("en-US")} tenants repeated`, subjects: REPEATED_SUBJECTS, ...common, ...judgedTargets });
       }
@@ -153,33 +161,37 @@ export const httpLookups: BenchGroup = {
   },
 };
 
+/** One flag or every flag, by GET or by OFREP's POST: lookups of one kind share a baseline. */
+function baselineKind(lookup: Lookup): string {
+  return lookup.template.method === "POST" ? `${lookup.shape}.post` : lookup.shape;
+}
+
 /**
  * A bare baseline whose answer is as large on the wire (status line, headers, body) as the
- * function's every-flag GET answer, for information next to the judged one, whose body only is
- * as large: Deno writes an answer of more than 512 bytes at a higher cost (wire-bytes.ts), and the
- * function's headers can put its answer above that boundary while the judged baseline's stays
- * below. Null when both are on the same side of it, where the judged baseline says it all.
+ * lookup's, for information next to the judged one, whose body only is as large: Deno writes an
+ * answer of more than 512 bytes at a higher cost (wire-bytes.ts), and the function's headers can
+ * put its answer above that boundary while the judged baseline's stays below. Null when both are
+ * on the same side of it, where the judged baseline says it all.
  */
-async function wireSizedBulkBaseline(functionOrigin: string, lookups: Lookup[], cases: LoadCase[]): Promise<LoadCase | null> {
-  const bulk = lookups.find((l) => l.id === "http.get.bulk");
-  const judged = cases.find((c) => c.id === "http.baseline.bulk");
-  if (!bulk || !judged) return null;
-  const functionBytes = await wireBytes(functionOrigin, fillTemplate(bulk.template, TYPICAL_SUBJECT), bulk.headers);
-  const judgedBytes = await wireBytes(judged.origin, fillTemplate(judged.template, TYPICAL_SUBJECT));
+async function wireSizedBaseline(functionOrigin: string, lookup: Lookup, judged: LoadCase): Promise<LoadCase | null> {
+  const request = (template: RequestTemplate) => fillTemplate(template, TYPICAL_SUBJECT);
+  const functionBytes = await wireBytes(functionOrigin, request(lookup.template), lookup.headers);
+  const judgedBytes = await wireBytes(judged.origin, request(judged.template), judged.headers);
   if ((functionBytes > 512) === (judgedBytes > 512)) return null;
   // The bare server's status line and headers: its wire size less its body (same number of
   // content-length digits, as both bodies are hundreds of bytes).
-  const judgedBody = Buffer.byteLength(paddedJson(bulk.bodyBytes));
+  const judgedBody = Buffer.byteLength(paddedJson(lookup.bodyBytes));
   const body = paddedJson(functionBytes - (judgedBytes - judgedBody));
   const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
-  const referenceBytes = await wireBytes(server.origin, fillTemplate(judged.template, TYPICAL_SUBJECT));
+  const referenceBytes = await wireBytes(server.origin, request(judged.template), judged.headers);
   if (referenceBytes !== functionBytes) throw new Error(`the wire-sized baseline answers ${referenceBytes} bytes, the function ${functionBytes}`);
   return {
-    id: "http.baseline.bulk.wire",
-    label: `reference, not judged: bare Deno.serve, constant JSON as large on the wire as the every-flag GET answer (${functionBytes} bytes with status line and headers; the judged bulk baseline's answer is ${judgedBytes})`,
+    id: `${judged.id}.wire`,
+    label: `reference, not judged: bare Deno.serve, constant JSON as large on the wire as the answer of ${lookup.label} (${functionBytes} bytes with status line and headers; its judged baseline's answer is ${judgedBytes})`,
     origin: server.origin,
     server: server.process,
     template: judged.template,
+    headers: judged.headers,
     subjects: 0,
   };
 }
