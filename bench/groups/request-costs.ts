@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { BenchGroup } from "../lib/context.ts";
 import * as flagsFunction from "../lib/flags-function.ts";
-import { DENO_BIN, FUNCTION_CONFIG } from "../../scripts/local/function-server.ts";
+import { DENO_BIN, FUNCTION_PACKAGE_FLAGS } from "../../scripts/local/function-server.ts";
 import { BENCH_DIR, runToCompletion } from "../lib/processes.ts";
 
 const LABELS: Array<{ name: string; label: string; baseline?: string }> = [
@@ -20,7 +20,7 @@ const LABELS: Array<{ name: string; label: string; baseline?: string }> = [
 export const requestCosts: BenchGroup = {
   title: "Where a lookup's time goes (in-process, Deno, one thread, no HTTP)",
   async run(context) {
-    const stdout = await runToCompletion(DENO_BIN, ["run", "--quiet", "--config", FUNCTION_CONFIG, "--allow-env", path.join(BENCH_DIR, "deno", "request-costs.ts"), String(context.settings.runs)], {
+    const stdout = await runToCompletion(DENO_BIN, ["run", "--quiet", ...FUNCTION_PACKAGE_FLAGS, "--allow-env", path.join(BENCH_DIR, "deno", "request-costs.ts"), String(context.settings.runs)], {
       env: flagsFunction.requestCostEnvironment(),
     });
     const costs = JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, number[]>;

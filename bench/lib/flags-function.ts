@@ -5,7 +5,7 @@ import { DEFAULTS } from "../../functions/feature-flags/config.ts";
 import { evaluateFlag } from "../../functions/_shared/rollout.ts";
 import { freePort } from "../../scripts/local/embedded-postgres.ts";
 import { authEnvironment, generateLocalKeys, signUserJwt } from "../../scripts/local/local-keys.ts";
-import { FUNCTION_CONFIG, FUNCTION_ENTRY, GATEWAY_ENTRY } from "../../scripts/local/function-server.ts";
+import { FUNCTION_ENTRY, FUNCTION_PACKAGE_FLAGS, GATEWAY_ENTRY } from "../../scripts/local/function-server.ts";
 import { createBenchDatabase, pushMigrations, type BenchDatabase } from "./databases.ts";
 import { spawnDenoServe, waitForAnswer, type DenoServer, type RunningProcess } from "./processes.ts";
 import { fillTemplate, type RequestTemplate } from "./wrk.ts";
@@ -103,7 +103,7 @@ export async function spawnFlagsFunction(database: BenchDatabase, options: Funct
   const entry = options.entry === "gateway" ? GATEWAY_ENTRY : options.entry === undefined || options.entry === "direct" ? FUNCTION_ENTRY : options.entry;
   const proc = spawnDenoServe(entry, port, {
     permissions: PERMISSIONS,
-    denoFlags: ["--config", FUNCTION_CONFIG, ...(options.denoFlags ?? [])],
+    denoFlags: [...FUNCTION_PACKAGE_FLAGS, ...(options.denoFlags ?? [])],
     cpu: options.cpu,
     env: { SUPABASE_DB_URL: database.url, ...authEnvironment(keys, origin), ...options.env },
   });

@@ -12,7 +12,7 @@ import { openFeatureClient } from "../../../examples/openfeature.ts";
 import { allFlags, createFunctionsClient, isFlagOn, setRollout } from "../../../examples/supabase-js.ts";
 import { bucketOf } from "../../../functions/_shared/rollout.ts";
 import { READ_FAILED } from "../../../functions/feature-flags/evaluate.ts";
-import { DENO_BIN, FUNCTION_CONFIG, FUNCTION_ENTRY, GATEWAY_ENTRY, type FunctionServer } from "../../../scripts/local/function-server.ts";
+import { DENO_BIN, FUNCTION_ENTRY, FUNCTION_PACKAGE_FLAGS, GATEWAY_ENTRY, type FunctionServer } from "../../../scripts/local/function-server.ts";
 import { signUserJwt } from "../../../scripts/local/local-keys.ts";
 import { badRequests } from "../../support/bad-requests.ts";
 import { denoFunction, generateLocalKeys } from "../../support/feature-flags-fixture.ts";
@@ -53,7 +53,7 @@ async function get(path: string, headers: Record<string, string> = publishable) 
 
 describe("deno check", () => {
   it("type-checks the function and the local gateway", async () => {
-    const { stdout, stderr } = await promisify(execFile)(DENO_BIN, ["check", "--quiet", "--config", FUNCTION_CONFIG, FUNCTION_ENTRY, GATEWAY_ENTRY], { env: { ...process.env, NO_COLOR: "1" } });
+    const { stdout, stderr } = await promisify(execFile)(DENO_BIN, ["check", "--quiet", ...FUNCTION_PACKAGE_FLAGS, FUNCTION_ENTRY, GATEWAY_ENTRY], { env: { ...process.env, NO_COLOR: "1" } });
     expect(`${stdout}${stderr}`).not.toMatch(/error/i);
   });
 });

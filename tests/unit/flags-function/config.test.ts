@@ -6,7 +6,7 @@ import { ConfigError, DEFAULTS, loadConfig } from "../../../functions/feature-fl
 import { evaluateAll, evaluateKey } from "../../../functions/feature-flags/evaluate.ts";
 import type { FlagSnapshot } from "../../../functions/feature-flags/flag-cache.ts";
 import { bucketOf, type FlagDefinition } from "../../../functions/_shared/rollout.ts";
-import { FUNCTION_CONFIG, FUNCTION_ENTRY } from "../../../scripts/local/function-server.ts";
+import { FUNCTION_CONFIG, FUNCTION_ENTRY, FUNCTION_LOCK } from "../../../scripts/local/function-server.ts";
 import { PROJECT_ROOT } from "../../../scripts/shared/project-paths.ts";
 
 const DB = { SUPABASE_DB_URL: "postgresql://postgres@127.0.0.1:5432/postgres" };
@@ -97,6 +97,16 @@ describe("deno.json", () => {
     for (const name of Object.keys(imports)) expect(source).toContain(`"${name}"`);
     const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package-lock.json"), "utf8"));
     for (const pin of pins) expect(`${pin.name}@${pin.version}`).toBe(`${pin.name}@${lock.packages[`node_modules/${pin.name}`].version}`);
+  });
+
+  it("has its packages resolved in the kit's lockfile, at the pinned versions", () => {
+    // The kit's runs of the function pass the lockfile frozen: a pin changed without it refreshed
+    // stops them, and this names the difference first.
+    const { imports } = JSON.parse(readFileSync(FUNCTION_CONFIG, "utf8")) as { imports: Record<string, string> };
+    const packages = Object.values(imports).map((target) => /^(npm:(?:@[^/]+\/)?[^@/]+@[^/]+)/.exec(target)![1]!);
+    const { specifiers } = JSON.parse(readFileSync(FUNCTION_LOCK, "utf8")) as { specifiers: Record<string, string> };
+    expect(Object.keys(specifiers).sort()).toEqual([...new Set(packages)].sort());
+    for (const name of packages) expect(specifiers[name]!.split("_")[0], name).toBe(name.slice(name.lastIndexOf("@") + 1));
   });
 
 });
