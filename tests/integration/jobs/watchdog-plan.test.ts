@@ -36,7 +36,7 @@ beforeAll(async () => {
 /** The watchdog's candidate query, cut from the installed function, with its variables bound. */
 async function candidateQueryFromFunction(): Promise<string> {
   const [row] = await db.sql`select prosrc from pg_proc where oid = 'public.reclaim_stale_jobs(interval, integer)'::regprocedure`;
-  const match = /for job in\s+(select q\.\*[\s\S]*?skip locked)\s+loop/i.exec(row!.prosrc as string);
+  const match = /for candidate in\s+(select q as job[\s\S]*?skip locked)\s+loop/i.exec(row!.prosrc as string);
   if (!match) throw new Error("the watchdog's candidate query was not found in reclaim_stale_jobs");
   // Bound as on a run with JOB_HEARTBEAT settled at 100 %: the heartbeat rule on, the scan's range
   // from the shortest of stale_after and the leases.
@@ -46,6 +46,7 @@ async function candidateQueryFromFunction(): Promise<string> {
     .replace(/\bheartbeat_rule\b/g, "true")
     .replace(/\bheartbeat_threshold\b/g, "10000")
     .replace(/\bheartbeat_group\b/g, "'JOB_HEARTBEAT'")
+    .replace(/\bdefault_lease\b/g, "interval '1 hour'")
     .replace(/\bbatch_size\b/g, "500");
 }
 
