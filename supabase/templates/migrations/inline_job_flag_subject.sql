@@ -2,10 +2,12 @@
 -- public.job_flag_subject per job; the same jobs get the same subjects, so the same answers.
 --
 -- job_flag_subject is a SQL function with its own search_path (set search_path = ''), which keeps
--- Postgres from inlining it: every call starts the SQL-function executor, about 1.5 to 2 µs, half
--- of the flag check per job (the other half is flag_bucket's hash). The watchdog's scan called it
--- for every running job quiet for longer than stale_after: during a JOB_HEARTBEAT canary that is
--- every control job, each minute.
+-- Postgres from inlining it: every call starts the SQL-function executor, about 1.6 µs, half of the
+-- flag check per job (the other half is flag_bucket's hash). The watchdog's scan called it for
+-- every running job quiet for longer than stale_after: during a JOB_HEARTBEAT canary that is every
+-- control job, each minute (measured: that sweep over 10,000 running jobs took 49 to 52 ms with
+-- the calls, 34 to 39 ms without; heartbeat_job, 4 connections, 6,200 to 6,300 writes/s with,
+-- 6,500 to 6,900 without).
 --
 -- Now the migrations write the subject rule itself where the job is read: for this table's shape,
 -- its tenant column as text, else the job's id as text (coalesce(tenant, id::text); the id alone
