@@ -19,6 +19,8 @@ export const PLACEHOLDERS: PlaceholderDoc[] = [
   { placeholder: "{{status.<state>}}", meaning: "the table's word for a state as a quoted literal; null for a cancelled state the table lacks (kit: 'pending' ...)" },
   { placeholder: "{{status_word.<state>}}", meaning: "the same word escaped for use inside a quoted literal, e.g. like '%{{status_word.running}}%'" },
   { placeholder: "{{job_subject:<alias>}}", meaning: "flag subject of the job row <alias> (kit: public.job_flag_subject(<alias>.tenant_id, <alias>.id))" },
+  { placeholder: "{{job_subject_expression:<alias>}}", meaning: "the same subject as {{job_subject}}, written inline: no function call per row (kit: coalesce(<alias>.tenant_id, <alias>.id::text))" },
+  { placeholder: "{{job_subject_rule}}", meaning: "the body of public.job_flag_subject(tenant_id, job_id): coalesce(tenant_id, job_id::text)" },
   { placeholder: "{{job_subject_columns:<alias>}}", meaning: "the columns {{job_subject}} reads, for a select list (kit: <alias>.tenant_id, <alias>.id)" },
   { placeholder: "{{job_insert_overriding}}", meaning: "' overriding system value' when the id is generated always as identity, else empty: follows an insert's column list" },
   { placeholder: "{{new_job_id}}", meaning: "an expression giving an unused job id (kit: gen_random_uuid())" },
@@ -53,9 +55,18 @@ function statusRole(name: string, role: string | undefined): StatusRole {
   return role as StatusRole;
 }
 
-function subjectTenant(shape: JobShape, alias: string): string {
-  if (shape.tenantColumn === null) return "null";
+/** The job's tenant as text, or null when qc_jobs has no tenant column. */
+function subjectTenant(shape: JobShape, alias: string): string | null {
+  if (shape.tenantColumn === null) return null;
   return shape.tenantColumnIsText ? `${alias}.${shape.tenantColumn}` : `${alias}.${shape.tenantColumn}::text`;
+}
+
+/**
+ * The flag subject rule, the one place it is written: the tenant (text) when there is one, else the
+ * job's own id as text. public.job_flag_subject's body and the inline expression both come from here.
+ */
+function subjectRule(tenantText: string | null, jobId: string): string {
+  return tenantText === null ? `${jobId}::text` : `coalesce(${tenantText}, ${jobId}::text)`;
 }
 
 function newJobId(shape: JobShape): string {
@@ -93,8 +104,15 @@ function renderPlaceholder(shape: JobShape, name: string, role: string | undefin
     }
     case "job_subject": {
       const row = needsAlias();
-      return `public.job_flag_subject(${subjectTenant(shape, row)}, ${row}.id)`;
+      return `public.job_flag_subject(${subjectTenant(shape, row) ?? "null"}, ${row}.id)`;
     }
+    case "job_subject_expression": {
+      const row = needsAlias();
+      return subjectRule(subjectTenant(shape, row), `${row}.id`);
+    }
+    case "job_subject_rule":
+      noSuffix();
+      return subjectRule("tenant_id", "job_id");
     case "job_subject_columns": {
       const row = needsAlias();
       return shape.tenantColumn === null ? `${row}.id` : `${row}.${shape.tenantColumn}, ${row}.id`;

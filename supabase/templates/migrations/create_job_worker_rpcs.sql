@@ -26,7 +26,7 @@ create or replace function public.job_flag_subject(tenant_id text, job_id {{job_
   language sql immutable parallel safe
   set search_path = ''
 as $$
-  select coalesce(tenant_id, job_id::text)
+  select {{job_subject_rule}}
 $$;
 
 comment on function public.job_flag_subject(text, {{job_id_type}}) is

@@ -85,6 +85,9 @@ describe("rendering for another shape", () => {
     expect(rpcs).toContain("public.job_flag_subject(null, q.id)");
     expect(rpcs).toContain("select q.status, q.locked_by, q.attempts, q.id\n");
     expect(rpcs).toContain("job_flag_subject(tenant_id text, job_id bigint)");
+    const inline = rendered.find((r) => r.path.endsWith("migrations/inline_job_flag_subject.sql"))!.sql;
+    expect(code(inline)).toContain("public.flag_bucket(heartbeat_group, q.id::text) < heartbeat_threshold");
+    expect(code(inline)).not.toContain("job_flag_subject(");
     const heartbeat = rendered.find((r) => r.path.endsWith("migrations/add_heartbeat_column.sql"))!.sql;
     expect(heartbeat).toContain("where status = 'working';");
     const dlqOps = rendered.find((r) => r.path.endsWith("migrations/create_dlq_operations.sql"))!.sql;
@@ -95,6 +98,8 @@ describe("rendering for another shape", () => {
   it("casts a non-text tenant column and quotes a word with a quote", () => {
     const shape: JobShape = { ...DEFAULT_JOB_SHAPE, tenantColumn: "org_id", tenantColumnIsText: false, status: { ...DEFAULT_JOB_SHAPE.status, pending: "it's new" } };
     expect(renderTemplate("{{job_subject:q}} {{job_subject_columns:j}}", shape)).toBe("public.job_flag_subject(q.org_id::text, q.id) j.org_id, j.id");
+    expect(renderTemplate("{{job_subject_expression:q}}", shape)).toBe("coalesce(q.org_id::text, q.id::text)");
+    expect(renderTemplate("{{job_subject_expression:q}} {{job_subject_rule}}", DEFAULT_JOB_SHAPE)).toBe("coalesce(q.tenant_id, q.id::text) coalesce(tenant_id, job_id::text)");
     expect(renderTemplate("{{status.pending}} like '%{{status_word.pending}}%'", shape)).toBe("'it''s new' like '%it''s new%'");
   });
 
