@@ -129,8 +129,7 @@ export function listAnswerJson(evaluations: readonly FlagEvaluation[], subject: 
 }
 
 /** OFREP's success object up to its metadata's source, without the age and the closing braces. */
-function ofrepMembers(e: FlagEvaluation, snapshot: FlagSnapshot): string {
-  const p = piecesOf(e, snapshot);
+function ofrepMembers(e: FlagEvaluation, p: FlagPieces): string {
   return (e.value ? p.ofrepOn : p.ofrepOff) + e.bucket + p.ofrepTail;
 }
 
@@ -144,7 +143,7 @@ function ofrepEnd(snapshot: FlagSnapshot): string {
  * overridden, source, sourceAgeMs? } }.
  */
 export function ofrepFlagJson(e: FlagEvaluation, snapshot: FlagSnapshot): string {
-  return ofrepMembers(e, snapshot) + ofrepEnd(snapshot);
+  return ofrepMembers(e, piecesOf(e, snapshot)) + ofrepEnd(snapshot);
 }
 
 /**
@@ -164,7 +163,7 @@ export function ofrepBulkJson(evaluations: readonly FlagEvaluation[], snapshot: 
   for (let i = 0; i < evaluations.length; i++) {
     const e = evaluations[i]!;
     const p = piecesOf(e, snapshot);
-    body += (i === 0 ? "" : ",") + (e.value ? p.ofrepOn : p.ofrepOff) + e.bucket + p.ofrepTail + end;
+    body += (i === 0 ? "" : ",") + ofrepMembers(e, p) + end;
     tag.uint32(p.ofrepHash.high).uint32(p.ofrepHash.low).byte(e.value ? 1 : 0).uint32(e.bucket);
   }
   return { body: `{"flags":[${body}]}`, etag: `"${tag.hex()}"` };
