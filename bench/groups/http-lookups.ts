@@ -134,7 +134,7 @@ export const httpLookups: BenchGroup = {
       const kind = baselineKind(lookup);
       if (baselineIds.has(kind)) continue;
       const body = paddedJson(lookup.bodyBytes);
-      const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
+      const server = await startConstantJson(body);
       const id = `http.baseline.${kind}`;
       baselineIds.set(kind, id);
       cases.push({ id, label: `baseline: bare Deno.serve, constant ${Buffer.byteLength(body)}-byte JSON, loaded with the requests of ${lookup.label}`, origin: server.origin, server: server.process, template: lookup.template, headers: lookup.headers, subjects: 0 });
@@ -182,7 +182,7 @@ async function wireSizedBaseline(functionOrigin: string, lookup: Lookup, judged:
   // content-length digits, as both bodies are hundreds of bytes).
   const judgedBody = Buffer.byteLength(paddedJson(lookup.bodyBytes));
   const body = paddedJson(functionBytes - (judgedBytes - judgedBody));
-  const server = await startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
+  const server = await startConstantJson(body);
   const referenceBytes = await wireBytes(server.origin, request(judged.template), judged.headers);
   if (referenceBytes !== functionBytes) throw new Error(`the wire-sized baseline answers ${referenceBytes} bytes, the function ${functionBytes}`);
   return {
@@ -194,6 +194,11 @@ async function wireSizedBaseline(functionOrigin: string, lookup: Lookup, judged:
     headers: judged.headers,
     subjects: 0,
   };
+}
+
+/** A bare Deno.serve on the server's core, answering `body` to every request. */
+function startConstantJson(body: string) {
+  return startDenoServe(path.join(BENCH_DIR, "deno", "constant-json.ts"), { env: { BENCH_BODY: body }, permissions: ["--allow-env=BENCH_BODY"], cpu: SERVER_CPU });
 }
 
 /** A constant JSON body of exactly `bytes` bytes (`{"padding":""}`, 14 bytes, padded), for a bare baseline. */
