@@ -164,8 +164,8 @@ export const httpLookups: BenchGroup = {
 /**
  * One flag or every flag, by GET or by OFREP's POST, with a publishable key, a secret key or a
  * user JWT: lookups of one kind share a baseline. The credential counts because Deno reads every
- * header of every request: a user JWT is some 500 bytes of headers more than a publishable key,
- * which a bare server pays for too.
+ * header of every request, and a bare server pays for that too: the bench's user JWT header is
+ * some 250 bytes longer than a publishable key's.
  */
 function baselineKind(lookup: Lookup): string {
   const kind = lookup.template.method === "POST" ? `${lookup.shape}.post` : lookup.shape;
