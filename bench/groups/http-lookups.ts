@@ -124,8 +124,8 @@ export const httpLookups: BenchGroup = {
     const viaGatewayFunction = await flagsFunction.startFlagsFunction(database, { cpu: SERVER_CPU, entry: "gateway" });
     const gateway = viaGatewayFunction.server;
     const gatewayLookups = await flagsFunction.describeLookups(viaGatewayFunction, flagsFunction.PATH_PREFIX.gateway);
-    // One bare baseline per kind of lookup (one flag or every flag, GET or OFREP's POST), loaded
-    // with the requests of the first lookup of that kind (its path, body and credential headers)
+    // One bare baseline per kind of lookup (one flag or every flag, GET or OFREP's POST, and the
+    // credential), loaded with the requests of the first lookup of that kind (path, body, headers)
     // and answering a constant body as large as that lookup's answer: the baseline receives what
     // the function receives, so the difference between the two is what the function does.
     const cases: LoadCase[] = [];
@@ -161,9 +161,15 @@ export const httpLookups: BenchGroup = {
   },
 };
 
-/** One flag or every flag, by GET or by OFREP's POST: lookups of one kind share a baseline. */
+/**
+ * One flag or every flag, by GET or by OFREP's POST, with a publishable key, a secret key or a
+ * user JWT: lookups of one kind share a baseline. The credential counts because Deno reads every
+ * header of every request, and a bare server pays for that too: the bench's user JWT header is
+ * some 250 bytes longer than a publishable key's.
+ */
 function baselineKind(lookup: Lookup): string {
-  return lookup.template.method === "POST" ? `${lookup.shape}.post` : lookup.shape;
+  const kind = lookup.template.method === "POST" ? `${lookup.shape}.post` : lookup.shape;
+  return lookup.credential === "publishable" ? kind : `${kind}.${lookup.credential}`;
 }
 
 /**

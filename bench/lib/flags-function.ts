@@ -36,6 +36,8 @@ export interface Lookup {
   shape: "single" | "bulk";
   /** The request, with `{subject}` where the subject goes. */
   template: RequestTemplate;
+  /** Who calls: `headers` are that caller's credential. */
+  credential: CredentialKind;
   headers: Record<string, string>;
   /** Size of one answer, measured. */
   bodyBytes: number;
@@ -139,12 +141,12 @@ const SINGLE = "/feature-flags/DLQ_ENABLED?subject={subject}";
 export async function describeLookups(fn: FlagsFunction, prefix = ""): Promise<Lookup[]> {
   const { publishable, secret, user } = fn.credentials;
   const shapes: Array<Omit<Lookup, "bodyBytes">> = [
-    { id: "http.get.single", label: "GET /feature-flags/DLQ_ENABLED (publishable key)", shape: "single", headers: publishable, targeted: true, template: { path: SINGLE } },
-    { id: "http.get.bulk", label: "GET /feature-flags, every flag (publishable key)", shape: "bulk", headers: publishable, targeted: true, template: { path: "/feature-flags?subject={subject}" } },
-    { id: "http.ofrep.single", label: "OFREP POST .../evaluate/flags/DLQ_ENABLED (publishable key)", shape: "single", headers: publishable, targeted: true, template: { path: "/feature-flags/ofrep/v1/evaluate/flags/DLQ_ENABLED", method: "POST", body: OFREP_BODY } },
-    { id: "http.ofrep.bulk", label: "OFREP POST .../evaluate/flags, every flag (publishable key)", shape: "bulk", headers: publishable, targeted: true, template: { path: "/feature-flags/ofrep/v1/evaluate/flags", method: "POST", body: OFREP_BODY } },
-    { id: "http.auth.secret", label: "auth cost: GET one flag with a secret key", shape: "single", headers: secret, targeted: true, template: { path: SINGLE } },
-    { id: "http.auth.user", label: "auth cost: GET one flag with a user JWT (HS256)", shape: "single", headers: user, targeted: true, template: { path: SINGLE } },
+    { id: "http.get.single", label: "GET /feature-flags/DLQ_ENABLED (publishable key)", shape: "single", credential: "publishable", headers: publishable, targeted: true, template: { path: SINGLE } },
+    { id: "http.get.bulk", label: "GET /feature-flags, every flag (publishable key)", shape: "bulk", credential: "publishable", headers: publishable, targeted: true, template: { path: "/feature-flags?subject={subject}" } },
+    { id: "http.ofrep.single", label: "OFREP POST .../evaluate/flags/DLQ_ENABLED (publishable key)", shape: "single", credential: "publishable", headers: publishable, targeted: true, template: { path: "/feature-flags/ofrep/v1/evaluate/flags/DLQ_ENABLED", method: "POST", body: OFREP_BODY } },
+    { id: "http.ofrep.bulk", label: "OFREP POST .../evaluate/flags, every flag (publishable key)", shape: "bulk", credential: "publishable", headers: publishable, targeted: true, template: { path: "/feature-flags/ofrep/v1/evaluate/flags", method: "POST", body: OFREP_BODY } },
+    { id: "http.auth.secret", label: "auth cost: GET one flag with a secret key", shape: "single", credential: "secret", headers: secret, targeted: true, template: { path: SINGLE } },
+    { id: "http.auth.user", label: "auth cost: GET one flag with a user JWT (HS256)", shape: "single", credential: "user", headers: user, targeted: true, template: { path: SINGLE } },
   ];
   const lookups: Lookup[] = [];
   for (const shape of shapes) {

@@ -72,7 +72,8 @@ export function ensureWrk(log: (message: string) => void): string {
   return installed;
 }
 
-function findWrk(): string | undefined {
+/** Where wrk is on PATH, or undefined. */
+export function findWrk(): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(":")) {
     if (dir && existsSync(path.join(dir, "wrk"))) return path.join(dir, "wrk");
   }

@@ -5,6 +5,12 @@
 -- where the template had it: between WRK_PATH_BEFORE and WRK_PATH_AFTER, or between
 -- WRK_BODY_BEFORE and WRK_BODY_AFTER for a POST. WRK_HEADERS: "name: value" lines.
 -- done() prints one line "WRK_JSON {...}" with the counts and latency percentiles (microseconds).
+--
+-- The generator must stay cheaper than the servers it loads, so request() does as little as it
+-- can: the request's fixed text (request line around the subject, headers) is written once in
+-- init(), and each request is that text joined with its subject. wrk.format, which builds the
+-- same bytes from a header table on every call, cost wrk about 0.7 µs of its core per request
+-- (8.9 against 8.2 µs in all, against a bare Deno.serve: about 10 % more requests per second).
 
 local method = os.getenv("WRK_METHOD") or "GET"
 local path_before = os.getenv("WRK_PATH_BEFORE") or "/"
@@ -14,21 +20,35 @@ local body_after = os.getenv("WRK_BODY_AFTER") or ""
 local cycle = tonumber(os.getenv("WRK_SUBJECTS") or "0")
 local prefix = os.getenv("WRK_SUBJECT_PREFIX") or "tenant-"
 
-local headers = {}
+local header_lines = {}
 for line in (os.getenv("WRK_HEADERS") or ""):gmatch("[^\n]+") do
   local name, value = line:match("^([^:]+):%s*(.*)$")
-  if name then headers[name] = value end
+  if name then header_lines[#header_lines + 1] = name .. ": " .. value .. "\r\n" end
 end
 
+-- A GET is before .. subject .. after; a POST is before .. #body .. "\r\n\r\n" .. body.
+local before, after
 local n = 0
+
+function init(args)
+  -- wrk has set wrk.headers.Host from the URL by the time init runs.
+  local headers = "Host: " .. wrk.headers["Host"] .. "\r\n" .. table.concat(header_lines)
+  if body_before then
+    before = method .. " " .. path_before .. " HTTP/1.1\r\n" .. headers .. "Content-Length: "
+  else
+    before = method .. " " .. path_before
+    after = path_after .. " HTTP/1.1\r\n" .. headers .. "\r\n"
+  end
+end
 
 function request()
   n = n + 1
   local subject = prefix .. (cycle > 0 and (n % cycle) or n)
   if body_before then
-    return wrk.format(method, path_before, headers, body_before .. subject .. body_after)
+    local body = body_before .. subject .. body_after
+    return before .. #body .. "\r\n\r\n" .. body
   end
-  return wrk.format(method, path_before .. subject .. path_after, headers)
+  return before .. subject .. after
 end
 
 function done(summary, latency, requests)
