@@ -83,6 +83,28 @@ describe("lookups", () => {
   });
 });
 
+describe("answer headers", () => {
+  const headersOf = (response: { headers: Headers }) => Object.fromEntries(response.headers);
+  const post = (path: string, headers: Record<string, string> = {}) =>
+    call(`/ofrep/v1/evaluate/flags${path}`, { method: "POST", headers: { ...publishable, "content-type": "application/json", ...headers }, body: '{"context":{"targetingKey":"tenant-1"}}' });
+
+  it("GET answers are no-store, so no cache serves a flag's old value", async () => {
+    const noStore = { "content-type": "application/json", "cache-control": "no-store" };
+    expect(headersOf(await call("/DLQ_ENABLED?subject=t", { headers: publishable }))).toEqual(noStore);
+    expect(headersOf(await call("?subject=t", { headers: publishable }))).toEqual(noStore);
+  });
+
+  it("OFREP answers to POST carry no Cache-Control (no cache stores them) and the bulk one its ETag", async () => {
+    expect(headersOf(await post("/DLQ_ENABLED"))).toEqual({ "content-type": "application/json" });
+    const bulk = await post("");
+    const etag = bulk.headers.get("etag")!;
+    expect(headersOf(bulk)).toEqual({ "content-type": "application/json", etag });
+    const notModified = await post("", { "If-None-Match": etag });
+    expect(notModified.status).toBe(304);
+    expect(headersOf(notModified)).toEqual({ etag });
+  });
+});
+
 describe("auth", () => {
   it("reads accept a publishable key, a secret key and a user JWT", async () => {
     const jwt = signUserJwt(keys, { sub: "user-1" });
