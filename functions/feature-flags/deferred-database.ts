@@ -1,9 +1,14 @@
-// The function's FlagDatabase while postgres.js is not yet loaded: the first flags read goes
-// through firstRead (first-read.ts, no postgres.js), everything else through the postgres.js
-// database, loaded on first need or by preload() (index.ts calls it after the first answer).
+// The function's FlagDatabase while postgres.js is not yet loaded: flag reads go through wireRead
+// (first-read.ts, no postgres.js) until postgres.js is loaded, everything else through the
+// postgres.js database, loaded on first need or by preload() (index.ts calls it after the first
+// answer). Reads keep to the wire reader until then because importing postgres.js takes tens of
+// milliseconds: a refresh that waited for it would outlast the wait a request gives a due read,
+// and that request would be served the flags read at start however old they are (an instance
+// started ahead of its first request, or whose first answer is still being written).
 //
-// When firstRead meets something it does not do (UnsupportedByWireReader), that same read is made
-// with postgres.js; any other failure of it is the read's failure, reported as usual.
+// When wireRead meets something it does not do (UnsupportedByWireReader), that same read is made
+// with postgres.js, and so is every later one; any other failure of it is the read's failure,
+// reported as usual.
 
 import type { FlagDefinition } from "../_shared/rollout.ts";
 import type { FlagDatabase } from "./flag-database.ts";
@@ -15,43 +20,48 @@ export interface DeferredFlagDatabase extends FlagDatabase {
 }
 
 export function deferredFlagDatabase(options: {
-  firstRead: () => Promise<FlagDefinition[]>;
+  wireRead: () => Promise<FlagDefinition[]>;
   load: () => Promise<FlagDatabase>;
 }): DeferredFlagDatabase {
+  /** Set once postgres.js is loaded: every read goes through it from then on. */
+  let database: FlagDatabase | null = null;
   let loading: Promise<FlagDatabase> | null = null;
   const loaded = (): Promise<FlagDatabase> =>
-    (loading ??= options.load().catch((error) => {
-      loading = null; // the next use tries again
-      throw error;
-    }));
-  let firstReadDone = false;
+    (loading ??= options.load().then(
+      (ready) => (database = ready),
+      (error) => {
+        loading = null; // the next use tries again
+        throw error;
+      },
+    ));
+  let wireReaderFits = true;
 
-  async function firstRead(): Promise<FlagDefinition[]> {
+  async function wireRead(): Promise<FlagDefinition[]> {
     try {
-      return await options.firstRead();
+      return await options.wireRead();
     } catch (error) {
-      if (error instanceof UnsupportedByWireReader) return (await loaded()).readFlags();
-      throw error;
+      if (!(error instanceof UnsupportedByWireReader)) throw error;
+      wireReaderFits = false;
+      return (await loaded()).readFlags();
     }
   }
 
   return {
     readFlags() {
-      if (firstReadDone) return loaded().then((database) => database.readFlags());
-      firstReadDone = true;
-      return firstRead();
+      if (database !== null) return database.readFlags();
+      return wireReaderFits ? wireRead() : loaded().then((ready) => ready.readFlags());
     },
     async updateFlag(key, change, actor) {
-      let database: FlagDatabase;
+      let ready: FlagDatabase;
       try {
-        database = await loaded();
+        ready = await loaded();
       } catch (error) {
         // Nothing reached the database: the change provably did not happen.
         return { outcome: "not_applied", reason: `loading the database client failed: ${error instanceof Error ? error.message : String(error)}` };
       }
-      return database.updateFlag(key, change, actor);
+      return ready.updateFlag(key, change, actor);
     },
-    ping: () => loaded().then((database) => database.ping()),
+    ping: () => loaded().then((ready) => ready.ping()),
     preload: () => loaded().then(() => {}),
   };
 }

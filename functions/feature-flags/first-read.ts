@@ -4,7 +4,8 @@
 // node:net ...) takes Deno longer than the whole rest of the start. This reader needs none of
 // that: a socket, TextEncoder and crypto.subtle. It connects, authenticates (trust, cleartext
 // password or SCRAM-SHA-256), runs READ_FLAGS_SQL as one simple query, and disconnects;
-// postgres.js, loaded after the first answer, serves every later read.
+// postgres.js, loaded after the first answer, serves every read from then on (until it is
+// loaded, reads come here: deferred-database.ts).
 //
 // What it does not do (TLS, unix sockets, several hosts, MD5 passwords, other auth, connection
 // parameters in the URL) it refuses with UnsupportedByWireReader, before connecting or when the

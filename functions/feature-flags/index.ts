@@ -6,10 +6,10 @@
 // reader of first-read.ts), no node: module and no npm: package, and starts the first flags
 // read at once.
 // postgres.js is not among them: importing it (node:stream, node:net ...) took longer than the
-// rest of the start, so the first read goes over Deno.connect without it, and postgres.js is
-// imported right after the first answer (or when a write, a health check or a later read needs
-// it first) and serves every read after the first. A database the first read cannot talk to
-// (TLS, MD5 passwords ...) is read with postgres.js from the start.
+// rest of the start, so reads go over Deno.connect without it until it is loaded: postgres.js
+// is imported right after the first answer (or when a write or a health check needs it first)
+// and serves every read from then on. A database the wire reader cannot talk to (TLS, MD5
+// passwords ...) is read with postgres.js from the start.
 // @supabase/server is not loaded either: it loads all of supabase-js and jose, and the common
 // caller (app code with the publishable key) needs none of it, as API keys are checked in
 // auth.ts. It is imported when a user JWT first needs checking, or, when JWTs can be checked at
@@ -52,7 +52,7 @@ async function loadPostgresDatabase(): Promise<FlagDatabase> {
 }
 
 const database = deferredFlagDatabase({
-  firstRead: async () => {
+  wireRead: async () => {
     const target = wireTarget(config.databaseUrl, (name) => Deno.env.get(name));
     return readFlagsOverWire(target, config.databaseTimeoutMs, (hostname, port) => Deno.connect({ hostname, port }));
   },

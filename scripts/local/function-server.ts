@@ -2,6 +2,7 @@
 // local /functions/v1 gateway (functions/_local/gateway.ts), on 127.0.0.1 only.
 // Used by `npm start` and by the HTTP tests.
 import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
 import path from "node:path";
 import { BIN_DIR, PROJECT_ROOT } from "../shared/project-paths.ts";
 
@@ -39,6 +40,11 @@ export interface FunctionServerOptions {
   env: Record<string, string>;
   /** How long to wait for the first answer; the first run on a clean machine fills Deno's npm cache. */
   readyTimeoutMs?: number;
+  /**
+   * When the server counts as started: once it answers an HTTP request (default), or once its
+   * port accepts a connection, so that it has served nothing yet (tests of a fresh instance).
+   */
+  readyWhen?: "answering" | "listening";
   /** Forward Deno's output to this process's stderr as it comes (npm start). */
   echo?: boolean;
   /**
@@ -109,8 +115,9 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
   for (;;) {
     if (child.exitCode !== null) throw new Error(`deno serve exited with ${child.exitCode}:\n${output}`);
     try {
+      if (options.readyWhen === "listening") await connectOnce(options.port);
       // Any HTTP answer (401 without a key) means the function is loaded and listening.
-      await fetch(`${server.functionUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+      else await fetch(`${server.functionUrl}/health`, { signal: AbortSignal.timeout(2_000) });
       return server;
     } catch {
       if (Date.now() > deadline) {
@@ -120,4 +127,15 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/** Resolves once a TCP connection to 127.0.0.1:port opens (then closes it), rejects if refused. */
+function connectOnce(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once("error", reject);
+  });
 }

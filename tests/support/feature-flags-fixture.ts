@@ -10,7 +10,7 @@ import { FlagCache } from "../../functions/feature-flags/flag-cache.ts";
 import { createHandler } from "../../functions/feature-flags/handler.ts";
 import { connect } from "../../scripts/shared/database.ts";
 import { freePort } from "../../scripts/local/embedded-postgres.ts";
-import { startFunctionServer, type FunctionServer } from "../../scripts/local/function-server.ts";
+import { startFunctionServer, type FunctionServer, type FunctionServerOptions } from "../../scripts/local/function-server.ts";
 import { authEnvironment, generateLocalKeys, type LocalKeys } from "../../scripts/local/local-keys.ts";
 
 /** The handler in this Node process, with real postgres.js and @supabase/server. */
@@ -30,11 +30,17 @@ export function inProcessFunction(databaseUrl: string, keys: LocalKeys, env: Rec
 }
 
 /** The real Deno server (behind the local /functions/v1 gateway) for this database. */
-export async function denoFunction(databaseUrl: string, keys: LocalKeys, env: Record<string, string> = {}): Promise<FunctionServer> {
+export async function denoFunction(
+  databaseUrl: string,
+  keys: LocalKeys,
+  env: Record<string, string> = {},
+  readyWhen?: FunctionServerOptions["readyWhen"],
+): Promise<FunctionServer> {
   const port = await freePort();
   return startFunctionServer({
     port,
     env: { SUPABASE_DB_URL: databaseUrl, ...authEnvironment(keys, `http://127.0.0.1:${port}`), ...env },
+    readyWhen,
   });
 }
 

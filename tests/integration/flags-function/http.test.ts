@@ -166,6 +166,27 @@ describe("over HTTP", () => {
   });
 });
 
+describe("an instance started ahead of its first request", () => {
+  it("answers that request with a table change made after its start read, once the TTL has passed", async () => {
+    await setFlag(db.sql, "JOB_HEARTBEAT", false, 0);
+    // Ready once it listens: no request reaches it before the lookup below.
+    const idle = await denoFunction(db.url, keys, { FEATURE_FLAGS_CACHE_TTL_MS: String(TTL_MS) }, "listening");
+    try {
+      // Its start read is long done; then the table changes and the TTL passes.
+      await sleep(1_000);
+      await setFlag(db.sql, "JOB_HEARTBEAT", true, 100);
+      await sleep(TTL_MS + 100);
+      // The read this request starts must not wait for postgres.js to load (tens of ms, more
+      // than a lookup waits for a due read), or the request is served the start read's flags.
+      const response = await fetch(`${idle.functionUrl}/JOB_HEARTBEAT?subject=tenant-idle`, { headers: publishable });
+      expect(await response.json()).toMatchObject({ value: true, reason: "STATIC" });
+    } finally {
+      await idle.stop();
+      await setFlag(db.sql, "JOB_HEARTBEAT", false, 0);
+    }
+  });
+});
+
 describe("overrides in the function's environment", () => {
   let overridden: FunctionServer;
   beforeAll(async () => {
