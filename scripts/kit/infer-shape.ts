@@ -183,8 +183,22 @@ export function inferShape(table: ObservedTable, answers: ShapeAnswers = {}): In
     }
   }
 
-  const words = statusWords(table, status, answers, notes);
-  const tenant = tenantColumn(table, answers);
+  // Every question about the status words and the tenant column at once, so one run gets every answer.
+  const questions: string[] = [];
+  const answered = <T>(decide: () => T): T | undefined => {
+    try {
+      return decide();
+    } catch (error) {
+      if (!(error instanceof ShapeError)) throw error;
+      questions.push(error.message);
+      return undefined;
+    }
+  };
+  const words = answered(() => statusWords(table, status, answers, notes));
+  const tenant = answered(() => tenantColumn(table, answers));
+  if (questions.length === 1) throw new ShapeError(questions[0]!);
+  if (questions.length > 1) throw new ShapeError(`${questions.length} answers needed:\n  - ${questions.join("\n  - ")}`);
+  if (words === undefined || tenant === undefined) throw new Error("unreachable: an unanswered question was not reported");
   const shape = validateShape({
     jobIdType,
     jobIdDefault: idDefault(id),

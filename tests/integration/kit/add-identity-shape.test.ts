@@ -90,6 +90,13 @@ describe("kit add refuses a qc_jobs it cannot work with, before writing any file
     expect(await refusal("create table public.qc_jobs (id uuid primary key, status text, org_id uuid)")).toContain("Pass --tenant-column org_id or --tenant-column none");
   });
 
+  it("status words and a tenant column both unanswered: asks both in one run", async () => {
+    const output = await refusal("create table public.qc_jobs (id text primary key, status text check (status in ('queued', 'working', 'done', 'dead')), account_id bigint not null)");
+    expect(output).toContain("REFUSED: 2 answers needed:\n  - qc_jobs.status allows queued, working, done, dead: which of them means pending, running, completed, failed?");
+    expect(output).toContain("\n  - qc_jobs has account_id: should feature flags bucket a job by one of them");
+    expect(output).toContain("Pass --tenant-column account_id or --tenant-column none");
+  });
+
   it("a qc_jobs service_role may only read: a note names the privileges it lacks and the grant", async () => {
     await user.db.sql.unsafe("drop table if exists public.qc_jobs; create table public.qc_jobs (id uuid primary key, status text); grant select on public.qc_jobs to service_role");
     const result = await kitAdd(["--project", user.project.dir, "--db-url", user.db.url, "--dry-run"]);
