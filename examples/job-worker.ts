@@ -7,7 +7,9 @@
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx examples/job-worker.ts
 //
 // DATABASE_URL is a service_role connection (on Supabase: the pooler URL from the dashboard, or
-// SUPABASE_DB_URL inside an edge function). EXAMPLE_ENQUEUE=0 skips the demo jobs.
+// SUPABASE_DB_URL inside an edge function). EXAMPLE_ENQUEUE=0 skips the demo jobs: their insert is
+// written for the kit's own qc_jobs (tenant_id, a status that defaults to pending), so on a table of
+// your own, insert jobs of type example.send-email yourself and run with EXAMPLE_ENQUEUE=0.
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import postgres, { type TransactionSql } from "postgres";
@@ -60,7 +62,18 @@ async function main() {
       tenant_id: `example-tenant-${i % 2}`,
       payload: { to: i === enqueue - 1 ? "not-an-address" : `user${i}@example.com`, subject: `Hello ${i}` },
     }));
-    await sql`insert into public.qc_jobs ${sql(rows as never, "job_type", "tenant_id", "payload")}`;
+    try {
+      await sql`insert into public.qc_jobs ${sql(rows as never, "job_type", "tenant_id", "payload")}`;
+    } catch (error) {
+      // The database refused the demo rows (a qc_jobs of another shape): say what to do, in one line.
+      if (!(error instanceof postgres.PostgresError)) throw error;
+      console.error(
+        `Cannot enqueue the demo jobs (${error.message}): they are written for the kit's own qc_jobs. ` +
+          `Insert your own jobs of type example.send-email (payload {"to", "subject"}) and run with EXAMPLE_ENQUEUE=0.`,
+      );
+      process.exitCode = 1;
+      return;
+    }
     console.log(`enqueued ${enqueue} example.send-email jobs`);
   }
   while (!worker.stopping) {

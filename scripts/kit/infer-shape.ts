@@ -13,6 +13,7 @@ import {
   type JobShape,
   type StatusRole,
 } from "./job-shape.ts";
+import { WORKER_GRANT } from "../shared/worker-privileges.ts";
 
 export interface ObservedColumn {
   name: string;
@@ -35,8 +36,8 @@ export interface ObservedTable {
   statusCheckWords: string[] | null;
   /** Whether an index leads with status (else the kit adds one on (status, run_after) for claim_jobs). */
   statusIndexed?: boolean;
-  /** Whether service_role may select, insert, update and delete qc_jobs (null: no such role). */
-  serviceRoleCanWork?: boolean | null;
+  /** What service_role may not do of select, insert, update, delete on qc_jobs ([]: nothing; null: no such role). */
+  serviceRoleMissing?: string[] | null;
 }
 
 export interface ShapeAnswers {
@@ -182,8 +183,22 @@ export function inferShape(table: ObservedTable, answers: ShapeAnswers = {}): In
     }
   }
 
-  const words = statusWords(table, status, answers, notes);
-  const tenant = tenantColumn(table, answers);
+  // Every question about the status words and the tenant column at once, so one run gets every answer.
+  const questions: string[] = [];
+  const answered = <T>(decide: () => T): T | undefined => {
+    try {
+      return decide();
+    } catch (error) {
+      if (!(error instanceof ShapeError)) throw error;
+      questions.push(error.message);
+      return undefined;
+    }
+  };
+  const words = answered(() => statusWords(table, status, answers, notes));
+  const tenant = answered(() => tenantColumn(table, answers));
+  if (questions.length === 1) throw new ShapeError(questions[0]!);
+  if (questions.length > 1) throw new ShapeError(`${questions.length} answers needed:\n  - ${questions.join("\n  - ")}`);
+  if (words === undefined || tenant === undefined) throw new Error("unreachable: an unanswered question was not reported");
   const shape = validateShape({
     jobIdType,
     jobIdDefault: idDefault(id),
@@ -193,10 +208,17 @@ export function inferShape(table: ObservedTable, answers: ShapeAnswers = {}): In
     tenantColumnIsText: tenant !== null && tenant.type === "text",
   });
   if (tenant === null) notes.push("no tenant column: feature flags bucket each job by its own id");
-  if (table.serviceRoleCanWork === false) {
+  const missing = table.serviceRoleMissing;
+  if (missing === null) {
     notes.push(
-      "service_role may not select, insert, update and delete qc_jobs: the kit's RPCs run with their caller's privileges " +
-        "and the kit leaves your grants alone, so grant them to the role your workers use (the secret key's role is service_role)",
+      "there is no role service_role in this database, so kit add could not check that it may select, insert, update and delete qc_jobs " +
+        "(the kit's RPCs run with their caller's privileges). On plain PostgreSQL run the platform bootstrap before the push " +
+        `(psql "$DB_URL" -f supabase/bootstrap/platform.sql, from the kit's checkout), then, unless your migrations grant it: ${WORKER_GRANT}`,
+    );
+  } else if (missing !== undefined && missing.length > 0) {
+    notes.push(
+      `service_role may not ${missing.join(", ")} qc_jobs: the kit's RPCs run with their caller's privileges ` +
+        `and the kit leaves your grants alone, so grant them to the role your workers use (the secret key's role is service_role): ${WORKER_GRANT}`,
     );
   }
   return { shape, addColumns, addClaimIndex: table.statusIndexed === false, notes };

@@ -3,6 +3,7 @@
 // Only catalog reads: no row of qc_jobs is read.
 import type { Sql } from "../shared/database.ts";
 import type { ObservedTable } from "./infer-shape.ts";
+import { workerPrivilegesMissing } from "../shared/worker-privileges.ts";
 
 /** null when the database has no public.qc_jobs. */
 export async function readQcJobs(sql: Sql): Promise<ObservedTable | null> {
@@ -30,9 +31,6 @@ export async function readQcJobs(sql: Sql): Promise<ObservedTable | null> {
     from pg_catalog.pg_constraint c
     join pg_catalog.pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
     where c.conrelid = ${table.oid} and c.contype = 'c' and a.attname = 'status'`;
-  const [worker] = await sql<{ can_work: boolean | null }[]>`
-    select case when exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role')
-                then pg_catalog.has_table_privilege('service_role', ${table.oid}::oid, 'select, insert, update, delete') end as can_work`;
   const [claimIndex] = await sql<{ present: boolean }[]>`
     select exists (
       select 1 from pg_catalog.pg_index i
@@ -41,7 +39,7 @@ export async function readQcJobs(sql: Sql): Promise<ObservedTable | null> {
     ) as present`;
   return {
     statusIndexed: claimIndex?.present ?? false,
-    serviceRoleCanWork: worker?.can_work ?? null,
+    serviceRoleMissing: await workerPrivilegesMissing(sql, table.oid),
     columns: columns.map((c) => ({ name: c.name, type: c.type, enumLabels: c.enum_labels, notNull: c.not_null, defaultExpr: c.default_expr, identity: c.identity })),
     idIsUnique: unique?.id_is_unique ?? false,
     statusCheckWords: checks.length === 0 ? null : checks.flatMap((c) => quotedWords(c.definition)),

@@ -69,15 +69,21 @@ describe("createJobWorker", () => {
 });
 
 describe("examples/job-worker.ts", () => {
-  it("runs: enqueues 5 jobs, completes 4, dead-letters the invalid one, exits 0", async () => {
-    const output = await new Promise<string>((resolve, reject) => {
+  function runExample(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
       execFile(
         path.join(BIN_DIR, "tsx"),
         ["examples/job-worker.ts"],
-        { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: db.url, EXAMPLE_ENQUEUE: "5" }, timeout: 60_000 },
-        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+        { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: db.url, ...env }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });
+  }
+
+  it("runs: enqueues 5 jobs, completes 4, dead-letters the invalid one, exits 0", async () => {
+    const run = await runExample({ EXAMPLE_ENQUEUE: "5" });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const output = run.stdout;
     expect(output).toContain("enqueued 5 example.send-email jobs");
     expect(output.match(/: completed/g)).toHaveLength(4);
     expect(output).toMatch(/: failed \(dead_lettered: invalid address not-an-address\)/);
@@ -86,5 +92,20 @@ describe("examples/job-worker.ts", () => {
       select (select count(*)::int from public.qc_jobs where job_type = 'example.send-email' and status = 'completed') as completed,
              (select count(*)::int from public.job_dlq where job_type = 'example.send-email') as dead_lettered`;
     expect(counts).toEqual({ completed: 4, dead_lettered: 1 });
+  });
+
+  it("on a qc_jobs without tenant_id, says in one line to insert its own jobs and run with EXAMPLE_ENQUEUE=0", async () => {
+    await db.sql`alter table public.qc_jobs rename column tenant_id to account_ref`;
+    try {
+      const run = await runExample({ EXAMPLE_ENQUEUE: "5" });
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split("\n"), run.stderr).toEqual([
+        'Cannot enqueue the demo jobs (column "tenant_id" of relation "qc_jobs" does not exist): they are written for the kit\'s own qc_jobs. ' +
+          'Insert your own jobs of type example.send-email (payload {"to", "subject"}) and run with EXAMPLE_ENQUEUE=0.',
+      ]);
+      expect(await db.sql`select count(*)::int as n from public.qc_jobs`).toEqual([{ n: 0 }]);
+    } finally {
+      await db.sql`alter table public.qc_jobs rename column account_ref to tenant_id`;
+    }
   });
 });

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { describeAdoption } from "../../support/adoption-scenario.ts";
 import { kitAdd, projectFiles, useUserProject } from "../../support/adoption.ts";
+import { ops } from "../../support/ops-runner.ts";
 
 const JOB_STATUS = "--job-status=pending=queued,running=working,completed=done,failed=dead";
 
@@ -33,6 +34,19 @@ grant select, insert, update, delete on public.qc_jobs to service_role;
     const [row] = await sql`insert into public.qc_jobs (job_type) values (${jobType}) returning id::text as id`;
     return row!.id as string;
   },
+}, (adopted) => {
+  it("ops verify fails, naming the grant, while service_role may not update and delete qc_jobs", async () => {
+    await adopted.db.sql`revoke update, delete on public.qc_jobs from service_role`;
+    try {
+      const run = await ops(adopted.db.url, ["verify", "--project", adopted.project.dir]);
+      expect(run.output).toContain("FAIL  service_role may not update, delete public.qc_jobs: grant select, insert, update, delete on public.qc_jobs to service_role;");
+      expect(run.code, run.output).toBe(1);
+    } finally {
+      await adopted.db.sql`grant update, delete on public.qc_jobs to service_role`;
+    }
+    const granted = await ops(adopted.db.url, ["verify", "--project", adopted.project.dir]);
+    expect(granted.output).toContain("ok    service_role may select, insert, update and delete public.qc_jobs");
+  });
 });
 
 describe("kit add refuses a qc_jobs it cannot work with, before writing any file", () => {
@@ -74,6 +88,21 @@ describe("kit add refuses a qc_jobs it cannot work with, before writing any file
 
   it("several tenant-like columns: asks which one", async () => {
     expect(await refusal("create table public.qc_jobs (id uuid primary key, status text, org_id uuid)")).toContain("Pass --tenant-column org_id or --tenant-column none");
+  });
+
+  it("status words and a tenant column both unanswered: asks both in one run", async () => {
+    const output = await refusal("create table public.qc_jobs (id text primary key, status text check (status in ('queued', 'working', 'done', 'dead')), account_id bigint not null)");
+    expect(output).toContain("REFUSED: 2 answers needed:\n  - qc_jobs.status allows queued, working, done, dead: which of them means pending, running, completed, failed?");
+    expect(output).toContain("\n  - qc_jobs has account_id: should feature flags bucket a job by one of them");
+    expect(output).toContain("Pass --tenant-column account_id or --tenant-column none");
+  });
+
+  it("a qc_jobs service_role may only read: a note names the privileges it lacks and the grant", async () => {
+    await user.db.sql.unsafe("drop table if exists public.qc_jobs; create table public.qc_jobs (id uuid primary key, status text); grant select on public.qc_jobs to service_role");
+    const result = await kitAdd(["--project", user.project.dir, "--db-url", user.db.url, "--dry-run"]);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain("note: service_role may not insert, update, delete qc_jobs");
+    expect(result.output).toContain("grant select, insert, update, delete on public.qc_jobs to service_role;");
   });
 
   it("a project without supabase/config.toml", async () => {

@@ -134,4 +134,26 @@ describe("reading the shape", () => {
     expect(() => inferShape(table([column("locked_by", "text", { notNull: true })]))).toThrow("qc_jobs.locked_by is NOT NULL");
     expect(() => inferShape(table([]), { tenantColumn: "org" })).toThrow("--tenant-column org: qc_jobs has no such column");
   });
+
+  it("asks every missing answer at once: the status words and the tenant column", () => {
+    const table: ObservedTable = {
+      columns: [column("id", "text"), column("status", "text"), column("account_id", "bigint", { notNull: true })],
+      idIsUnique: true,
+      statusCheckWords: ["queued", "working", "done", "dead"],
+    };
+    expect(() => inferShape(table)).toThrow(
+      "2 answers needed:\n  - qc_jobs.status allows queued, working, done, dead: which of them means pending, running, completed, failed?",
+    );
+    expect(() => inferShape(table)).toThrow("\n  - qc_jobs has account_id: should feature flags bucket a job by one of them");
+    expect(() => inferShape(table, { tenantColumn: "account_id" })).toThrow(/^qc_jobs\.status allows queued, working, done, dead: which/);
+  });
+
+  it("says what to run when the database has no service_role (plain PostgreSQL before the bootstrap), and nothing when it may do all", () => {
+    const table = (serviceRoleMissing: string[] | null): ObservedTable => ({ columns: [column("id", "uuid"), column("status", "text")], idIsUnique: true, statusCheckWords: null, serviceRoleMissing });
+    const notes = inferShape(table(null)).notes.join("\n");
+    expect(notes).toContain("there is no role service_role in this database, so kit add could not check");
+    expect(notes).toContain('psql "$DB_URL" -f supabase/bootstrap/platform.sql');
+    expect(notes).toContain("grant select, insert, update, delete on public.qc_jobs to service_role;");
+    expect(inferShape(table([])).notes.join("\n")).not.toContain("service_role");
+  });
 });
