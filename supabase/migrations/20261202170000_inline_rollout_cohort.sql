@@ -6,7 +6,12 @@
 -- from inlining them: every call starts the SQL-function executor. rollout_signal_counts and
 -- rollout_runtime_percentiles paid two such calls per job finished in the step's window, on top
 -- of flag_bucket's hash, and rollout_tick reads rollout_signal_counts for every active plan on
--- every tick (the rollout_status view reads both).
+-- every tick (the rollout_status view reads both). Measured with the bench rows db.rollout.* (a
+-- step's hour of 101,000 finished jobs at a 5 % canary, on a 1,000,000-row qc_jobs; three pairs of
+-- runs alternating the definitions before and after this migration, medians of three reads):
+--   rollout_signal_counts        822 to 978 ms with the calls, 426 to 597 ms inline;
+--   rollout_runtime_percentiles  1,337 to 1,468 ms with the calls, 278 to 426 ms inline (it also
+--                                computed the cohort twice per job; see below).
 --
 -- Now each function writes the rule where the job is read:
 --   subject  the subject rule for this table's shape (as 20261202160000_inline_job_flag_subject
