@@ -1,7 +1,8 @@
 // Database at scale, on the real PostgreSQL server: qc_jobs with 1,000,000 rows of which 10,000
 // running. The heartbeat migration (20261125100200) pushed with the real Supabase CLI while a writer
 // runs: its duration and the writer's longest wait. Then, on the same table, the reliability
-// features (heartbeats, watchdog, dead-letter queue) when their SQL is in this checkout.
+// features (heartbeats, watchdog, dead-letter queue) when their SQL is in this checkout, and the
+// rollout guard's read of a step's finished jobs.
 import { readFileSync } from "node:fs";
 import { runScript } from "../../scripts/shared/database.ts";
 import { findMigration } from "../../scripts/shared/migration-files.ts";
@@ -10,6 +11,7 @@ import type { BenchContext, BenchGroup } from "../lib/context.ts";
 import { createBenchDatabase, migrationVersion, pushMigrations, type BenchDatabase } from "../lib/databases.ts";
 import { startJobWriter, type WriterReport } from "../lib/job-writer.ts";
 import { measureReliabilityFeatures } from "./reliability-features.ts";
+import { measureRolloutSignals } from "./rollout-signals.ts";
 
 async function loadJobs(database: BenchDatabase, rows: number, running: number): Promise<void> {
   // Running jobs started a minute ago and are owned by one of 32 workers; the rest are a mix of
@@ -82,6 +84,7 @@ export const databaseAtScale: BenchGroup = {
       await measureHeartbeatMigration(context, database);
       await pushMigrations(database.url);
       await measureReliabilityFeatures(context, database);
+      await measureRolloutSignals(context, database);
     } finally {
       await database.drop();
     }

@@ -88,6 +88,11 @@ describe("rendering for another shape", () => {
     const inline = rendered.find((r) => r.path.endsWith("migrations/inline_job_flag_subject.sql"))!.sql;
     expect(code(inline)).toContain("public.flag_bucket(heartbeat_group, q.id::text) < heartbeat_threshold");
     expect(code(inline)).not.toContain("job_flag_subject(");
+    const cohorts = rendered.find((r) => r.path.endsWith("migrations/inline_rollout_cohort.sql"))!.sql;
+    expect(code(cohorts)).toContain("public.flag_bucket(rollout_signal_counts.bucket_group, q.id::text)");
+    expect(code(cohorts)).toContain("public.flag_bucket(rollout_signal_counts.bucket_group, snap.id::text)");
+    expect(code(cohorts)).toContain("public.flag_bucket(rollout_runtime_percentiles.bucket_group, q.id::text)");
+    expect(code(cohorts)).not.toMatch(/rollout_cohort\(|job_flag_subject\(/);
     const heartbeat = rendered.find((r) => r.path.endsWith("migrations/add_heartbeat_column.sql"))!.sql;
     expect(heartbeat).toContain("where status = 'working';");
     const dlqOps = rendered.find((r) => r.path.endsWith("migrations/create_dlq_operations.sql"))!.sql;
