@@ -136,7 +136,7 @@ function tenantColumn(table: ObservedTable, answers: ShapeAnswers): ObservedColu
   const candidates = TENANT_CANDIDATES.filter((name) => byName(name));
   if (candidates.length > 0) {
     throw new ShapeError(
-      `qc_jobs has ${candidates.join(", ")}: should feature flags bucket a job by one of them (a tenant's jobs all together) or by the job's id? ` +
+      `qc_jobs has ${candidates.join(", ")}: should feature flags bucket a job by ${candidates.length === 1 ? "it" : "one of them"} (a tenant's jobs all together) or by the job's id? ` +
         `Pass --tenant-column ${candidates[0]} or --tenant-column none`,
     );
   }

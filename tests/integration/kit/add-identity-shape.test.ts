@@ -93,7 +93,7 @@ describe("kit add refuses a qc_jobs it cannot work with, before writing any file
   it("status words and a tenant column both unanswered: asks both in one run", async () => {
     const output = await refusal("create table public.qc_jobs (id text primary key, status text check (status in ('queued', 'working', 'done', 'dead')), account_id bigint not null)");
     expect(output).toContain("REFUSED: 2 answers needed:\n  - qc_jobs.status allows queued, working, done, dead: which of them means pending, running, completed, failed?");
-    expect(output).toContain("\n  - qc_jobs has account_id: should feature flags bucket a job by one of them");
+    expect(output).toContain("\n  - qc_jobs has account_id: should feature flags bucket a job by it (a tenant");
     expect(output).toContain("Pass --tenant-column account_id or --tenant-column none");
   });
 

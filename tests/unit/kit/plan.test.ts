@@ -144,7 +144,7 @@ describe("reading the shape", () => {
     expect(() => inferShape(table)).toThrow(
       "2 answers needed:\n  - qc_jobs.status allows queued, working, done, dead: which of them means pending, running, completed, failed?",
     );
-    expect(() => inferShape(table)).toThrow("\n  - qc_jobs has account_id: should feature flags bucket a job by one of them");
+    expect(() => inferShape(table)).toThrow("\n  - qc_jobs has account_id: should feature flags bucket a job by it (a tenant");
     expect(() => inferShape(table, { tenantColumn: "account_id" })).toThrow(/^qc_jobs\.status allows queued, working, done, dead: which/);
   });
 
