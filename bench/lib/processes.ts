@@ -2,10 +2,10 @@
 // registered so that the runner stops every one of them, also when a group fails or on Ctrl-C.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { freePort } from "../../scripts/local/embedded-postgres.ts";
 import { DENO_BIN } from "../../scripts/local/function-server.ts";
+import { acceptsConnections } from "../../scripts/shared/accepts-connections.ts";
 import { PROJECT_ROOT } from "../../scripts/shared/project-paths.ts";
 
 export const BENCH_DIR = path.join(PROJECT_ROOT, "bench");
@@ -115,21 +115,6 @@ export async function startDenoServe(
     throw new Error(`deno serve ${entry} did not answer within ${options.timeoutMs ?? 60_000} ms:\n${proc.output()}`);
   }
   return { process: proc, port, origin };
-}
-
-/** Whether `hostname`:`port` accepts a TCP connection now (closed at once). */
-function acceptsConnections(hostname: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 /**

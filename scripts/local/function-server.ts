@@ -2,8 +2,8 @@
 // local /functions/v1 gateway (functions/_local/gateway.ts), on 127.0.0.1 only.
 // Used by `npm start` and by the HTTP tests.
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
+import { acceptsConnections } from "../shared/accepts-connections.ts";
 import { BIN_DIR, PROJECT_ROOT } from "../shared/project-paths.ts";
 
 export const DENO_BIN = path.join(BIN_DIR, "deno");
@@ -112,30 +112,18 @@ export async function startFunctionServer(options: FunctionServerOptions): Promi
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  // Any HTTP answer (401 without a key) means the function is loaded and listening.
+  const ready = () =>
+    options.readyWhen === "listening"
+      ? acceptsConnections("127.0.0.1", options.port)
+      : fetch(`${server.functionUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`deno serve exited with ${child.exitCode}:\n${output}`);
-    try {
-      if (options.readyWhen === "listening") await connectOnce(options.port);
-      // Any HTTP answer (401 without a key) means the function is loaded and listening.
-      else await fetch(`${server.functionUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-      return server;
-    } catch {
-      if (Date.now() > deadline) {
-        await server.stop();
-        throw new Error(`deno serve did not answer on ${projectUrl} in time:\n${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    if (await ready()) return server;
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`deno serve did not answer on ${projectUrl} in time:\n${output}`);
     }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-/** Resolves once a TCP connection to 127.0.0.1:port opens (then closes it), rejects if refused. */
-function connectOnce(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1", () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once("error", reject);
-  });
 }
